@@ -1,0 +1,93 @@
+import { RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
+import { Kvm, type KvOptions } from '@nats-io/kv';
+import type { Bus } from './connect.js';
+import { subjects } from './subjects.js';
+
+/** A KV bucket Hearth keeps state in, as named in the architecture. */
+export interface BucketDefinition {
+  name: string;
+  description: string;
+  /** Revisions kept per key (audit of recent changes). */
+  history: number;
+}
+
+/** A stream Hearth appends events to. */
+export interface StreamDefinition {
+  name: string;
+  description: string;
+  subjects: string[];
+  /** How long events are kept; 0 keeps them until limits say otherwise. */
+  maxAgeMs: number;
+}
+
+export const buckets = {
+  machines: { name: 'machines', description: 'machine id → machine record', history: 5 },
+  pools: { name: 'pools', description: 'type.cloud → pool settings and who changed them', history: 10 },
+  clouds: { name: 'clouds', description: 'cloud name → driver, region, limits, health, drained', history: 5 },
+  transfers: { name: 'transfers', description: 'transfer id → transfer record and progress', history: 5 },
+  regions: { name: 'regions', description: 'region name → region record', history: 10 },
+} as const satisfies Record<string, BucketDefinition>;
+
+const day = 86_400_000;
+export const streams = {
+  usage: {
+    name: 'USAGE',
+    description: 'every machine lifecycle event, the raw material of analytics',
+    subjects: [subjects.usage.all],
+    maxAgeMs: 400 * day,
+  },
+  transfers: {
+    name: 'TRANSFERS',
+    description: 'transfer progress events',
+    subjects: [subjects.transfers.events],
+    maxAgeMs: 30 * day,
+  },
+  provisioning: {
+    name: 'PROVISIONING',
+    description: 'region provisioning playbook events',
+    subjects: [subjects.regions.events],
+    maxAgeMs: 90 * day,
+  },
+} as const satisfies Record<string, StreamDefinition>;
+
+export interface EnsureStorageOptions {
+  /** Copies of each stream/bucket; 3 or 5 in a JetStream cluster. */
+  replicas?: number;
+}
+
+/**
+ * Creates every stream and KV bucket of the architecture, or brings an existing one's
+ * settings up to date. Safe to call from every service at every start, concurrently.
+ */
+export async function ensureStorage(bus: Bus, opts: EnsureStorageOptions = {}): Promise<void> {
+  const replicas = opts.replicas ?? 1;
+  const jsm = await bus.jsm();
+  for (const def of Object.values(streams)) {
+    const config: Partial<StreamConfig> & { name: string } = {
+      name: def.name,
+      description: def.description,
+      subjects: [...def.subjects],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      max_age: def.maxAgeMs * 1_000_000,
+      num_replicas: replicas,
+    };
+    try {
+      await jsm.streams.add(config);
+    } catch (err) {
+      // already there with other settings (a changed description or age): update in place
+      if (!/already in use|exists/i.test((err as Error).message)) throw err;
+      await jsm.streams.update(def.name, config);
+    }
+  }
+  const kvm = new Kvm(bus.js);
+  for (const def of Object.values(buckets)) {
+    const options: Partial<KvOptions> = {
+      description: def.description,
+      history: def.history,
+      storage: StorageType.File,
+      replicas,
+    };
+    await kvm.create(def.name, options);
+  }
+}

@@ -1,0 +1,49 @@
+import type { TSchema } from 'typebox';
+import { parseDuration, parseSize } from './units.js';
+import { show } from './schema-issues.js';
+
+type Report = (path: readonly (string | number)[], message: string) => void;
+
+interface SchemaShape {
+  'x-unit'?: 'ms' | 'bytes';
+  properties?: Record<string, TSchema>;
+  additionalProperties?: TSchema | boolean;
+  patternProperties?: Record<string, TSchema>;
+  items?: TSchema;
+  anyOf?: TSchema[];
+}
+
+/**
+ * Walks the value beside its schema and turns "90s" into 90000 where the schema says
+ * milliseconds (Duration) and "20GiB" into bytes where it says bytes (Size).
+ */
+export function convertUnits(schema: TSchema, value: unknown, path: (string | number)[], report: Report): unknown {
+  const shape = schema as SchemaShape;
+  const unit = shape['x-unit'] ?? shape.anyOf?.map((s) => (s as SchemaShape)['x-unit']).find(Boolean);
+  if (unit && (typeof value === 'string' || typeof value === 'number')) {
+    const converted = unit === 'ms' ? parseDuration(value) : parseSize(value);
+    if (converted === undefined) {
+      const example = unit === 'ms' ? '"90s", "5m", "1h30m" or milliseconds' : '"20GiB", "512MB" or bytes';
+      report(path, `expected a ${unit === 'ms' ? 'duration' : 'size'} such as ${example}, got ${show(value)}`);
+      return value;
+    }
+    return converted;
+  }
+  if (Array.isArray(value) && shape.items) {
+    const items = shape.items;
+    return value.map((item, i) => convertUnits(items, item, [...path, i], report));
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const rest =
+      typeof shape.additionalProperties === 'object'
+        ? shape.additionalProperties
+        : Object.values(shape.patternProperties ?? {})[0];
+    return Object.fromEntries(
+      Object.entries(value).map(([key, child]) => {
+        const childSchema = shape.properties?.[key] ?? rest;
+        return [key, childSchema ? convertUnits(childSchema, child, [...path, key], report) : child];
+      }),
+    );
+  }
+  return value;
+}

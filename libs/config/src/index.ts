@@ -1,0 +1,10 @@
+export { loadConfig, parsePath } from './load-config.js';
+export type { Frozen, LoadConfigOptions } from './load-config.js';
+export { ConfigError, formatIssue, formatPath } from './config-error.js';
+export type { ConfigIssue } from './config-error.js';
+export { Duration, Size, parseDuration, parseSize } from './units.js';
+export { schemaIssues, validatorFor, show } from './schema-issues.js';
+export type { SchemaIssue } from './schema-issues.js';
+export { readServiceArgs } from './service-args.js';
+export type { ServiceArgs } from './service-args.js';
+export { commonSettings, LogSettings, NatsServerSettings, NatsSettings, natsUrls } from './common-settings.js';

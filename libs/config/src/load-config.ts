@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { ConfigError, formatPath, type ConfigIssue } from './config-error.js';
+import { resolveReferences } from './references.js';
+import { schemaIssues } from './schema-issues.js';
+import { convertUnits } from './convert-units.js';
+
+/** A deeply read-only view of a loaded configuration. */
+export type Frozen<T> = T extends (infer U)[]
+  ? readonly Frozen<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: Frozen<T[K]> }
+    : T;
+
+export interface LoadConfigOptions {
+  /** YAML file to read. Without it, the schema's defaults and `set` alone make the config. */
+  path?: string;
+  /** Environment for `${env:NAME}` references; an empty object when absent. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Overrides in `path=value` form (`nats.port=4333`, `pools[0].max=5`); values parse as YAML scalars. */
+  set?: readonly string[];
+}
+
+/**
+ * Reads, resolves and validates a configuration in one pure step:
+ * YAML → `${env:…}`/`${file:…}` references → `set` overrides → "90s"/"20GiB" units →
+ * schema defaults → validation. Returns a frozen object typed by the schema.
+ *
+ * @throws ConfigError listing every issue, each with file, line, path and what was expected.
+ */
+export function loadConfig<S extends TSchema>(schema: S, options: LoadConfigOptions = {}): Frozen<Static<S>> {
+  const source = options.path ? readSource(options.path) : undefined;
+  const file = options.path ? basename(options.path) : '<defaults>';
+  const issues: ConfigIssue[] = [];
+  let value: unknown = source?.doc.toJS() ?? {};
+  if (value === null || value === undefined) value = {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError([{ file, line: 1, path: '', message: 'expected a mapping of settings at the top level' }]);
+  }
+  const lineOf = (path: readonly (string | number)[]): number | undefined => (source ? source.lineOf(path) : undefined);
+  const report = (path: readonly (string | number)[], message: string, from = file): void => {
+    const line = from === file ? lineOf(path) : undefined;
+    issues.push({ file: from, ...(line === undefined ? {} : { line }), path: formatPath(path), message });
+  };
+
+  value = resolveReferences(value, options.env ?? {}, options.path ? resolve(options.path, '..') : process.cwd(), report);
+  for (const entry of options.set ?? []) applyOverride(value as Record<string, unknown>, entry, report);
+  value = convertUnits(schema, value, [], report);
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  value = Value.Default(schema, value);
+  for (const issue of schemaIssues(schema, value)) report(issue.path, issue.message);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return deepFreeze(value) as Frozen<Static<S>>;
+}
+
+interface Source {
+  doc: Document.Parsed;
+  lineOf(path: readonly (string | number)[]): number | undefined;
+}
+
+function readSource(path: string): Source {
+  const file = basename(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new ConfigError([{ file: path, path: '', message: `cannot read the configuration: ${reason}` }], {
+      cause: err,
+    });
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({
+        file,
+        line: lineCounter.linePos(e.pos[0]).line,
+        path: '',
+        message: `not valid YAML: ${e.message.split('\n')[0] ?? e.code}`,
+      })),
+    );
+  }
+  return {
+    doc,
+    // the line of the value at path, or of its nearest ancestor present in the file
+    lineOf(path) {
+      for (let depth = path.length; depth >= 0; depth--) {
+        const node = doc.getIn(path.slice(0, depth), true);
+        if (isScalar(node) || isMap(node) || isSeq(node)) {
+          const offset = node.range?.[0];
+          if (offset !== undefined) return lineCounter.linePos(offset).line;
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+function applyOverride(
+  target: Record<string, unknown>,
+  entry: string,
+  report: (path: readonly (string | number)[], message: string, from?: string) => void,
+): void {
+  const eq = entry.indexOf('=');
+  const keys = eq > 0 ? parsePath(entry.slice(0, eq)) : undefined;
+  if (!keys || keys.length === 0) {
+    report([], `cannot read override ${JSON.stringify(entry)}: expected path=value, e.g. nats.port=4333`, '<--set>');
+    return;
+  }
+  const raw = entry.slice(eq + 1);
+  const parsed = parseDocument(raw);
+  const value: unknown = parsed.errors.length > 0 ? raw : parsed.toJS();
+  let node: Record<string | number, unknown> = target;
+  for (const [i, key] of keys.entries()) {
+    if (i === keys.length - 1) {
+      node[key] = value;
+      return;
+    }
+    const next = node[key];
+    if (next === undefined || next === null) node[key] = typeof keys[i + 1] === 'number' ? [] : {};
+    else if (typeof next !== 'object') {
+      report(keys.slice(0, i + 1), `cannot set ${entry}: this is a value, not a mapping`, '<--set>');
+      return;
+    }
+    node = node[key] as Record<string | number, unknown>;
+  }
+}
+
+/** "pools[2].max" → ["pools", 2, "max"]; undefined when malformed. */
+export function parsePath(text: string): (string | number)[] | undefined {
+  const keys: (string | number)[] = [];
+  for (const part of text.split('.')) {
+    const match = /^([A-Za-z_][\w-]*)((?:\[\d+\])*)$/.exec(part);
+    if (!match?.[1]) return undefined;
+    keys.push(match[1]);
+    for (const index of (match[2] ?? '').matchAll(/\[(\d+)\]/g)) keys.push(Number(index[1]));
+  }
+  return keys;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,35 @@
+import { parseArgs } from 'node:util';
+
+/** What every service's `main.ts` needs from its command line and environment. */
+export interface ServiceArgs {
+  /** `--config FILE`, else `HEARTH_CONFIG`, else undefined (embedded defaults). */
+  configPath?: string;
+  /** Every `--set path=value`, in order. */
+  set: string[];
+  /** `--check-config`: validate the configuration and exit. */
+  checkConfig: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Reads `--config` and `--set` from argv and hands over the environment, so that
+ * `process.env` is read here and nowhere else in a service.
+ */
+export function readServiceArgs(argv: readonly string[] = process.argv.slice(2)): ServiceArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      config: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      'check-config': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const configPath = values.config ?? process.env['HEARTH_CONFIG'];
+  return {
+    ...(configPath ? { configPath } : {}),
+    set: values.set ?? [],
+    checkConfig: values['check-config'] ?? false,
+    env: { ...process.env },
+  };
+}

@@ -1,0 +1,12 @@
+export { createLogger, LogLevels, redactedPaths } from './create-logger.js';
+export type { CreateLoggerOptions, LogLevel, Logger } from './create-logger.js';
+export {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  createMetricsRegistry,
+  metricsContentType,
+  startMetricsServer,
+} from './metrics.js';
+export type { MetricsServer } from './metrics.js';
