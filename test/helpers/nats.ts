@@ -49,15 +49,19 @@ export async function startNatsServer(): Promise<TestNatsServer> {
         clearTimeout(timer);
         reject(new Error(`nats-server exited with ${code}:\n${log}`));
       });
-      proc.stderr?.on('data', (chunk: Buffer) => {
+      const onData = (chunk: Buffer): void => {
         log += chunk.toString();
         const listening = /Listening for client connections on [\d.]+:(\d+)/.exec(log);
         if (listening && /Server is ready/.test(log)) {
           clearTimeout(timer);
+          // stop listening: left attached, the shutdown lines would remove stop()'s 'exit' listener below
+          proc.stderr?.off('data', onData);
+          proc.stderr?.resume();
           proc.removeAllListeners('exit');
           resolve(Number(listening[1]));
         }
-      });
+      };
+      proc.stderr?.on('data', onData);
     });
   };
 

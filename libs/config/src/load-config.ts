@@ -41,18 +41,28 @@ export function loadConfig<S extends TSchema>(schema: S, options: LoadConfigOpti
     throw new ConfigError([{ file, line: 1, path: '', message: 'expected a mapping of settings at the top level' }]);
   }
   const lineOf = (path: readonly (string | number)[]): number | undefined => (source ? source.lineOf(path) : undefined);
+  const overridden: (string | number)[][] = [];
   const report = (path: readonly (string | number)[], message: string, from = file): void => {
-    const line = from === file ? lineOf(path) : undefined;
-    issues.push({ file: from, ...(line === undefined ? {} : { line }), path: formatPath(path), message });
+    // a value --set put there is not in the file, whatever line its parent is on
+    const fromSet = overridden.some((keys) => keys.every((k, i) => path[i] === k));
+    const origin = from === file && fromSet ? '<--set>' : from;
+    const line = origin === file ? lineOf(path) : undefined;
+    issues.push({ file: origin, ...(line === undefined ? {} : { line }), path: formatPath(path), message });
   };
 
   value = resolveReferences(value, options.env ?? {}, options.path ? resolve(options.path, '..') : process.cwd(), report);
-  for (const entry of options.set ?? []) applyOverride(value as Record<string, unknown>, entry, report);
+  for (const entry of options.set ?? []) {
+    const keys = applyOverride(value as Record<string, unknown>, entry, report);
+    if (keys) overridden.push(keys);
+  }
   value = convertUnits(schema, value, [], report);
-  if (issues.length > 0) throw new ConfigError(issues);
+  const reported = new Set(issues.map((issue) => issue.path));
 
   value = Value.Default(schema, value);
-  for (const issue of schemaIssues(schema, value)) report(issue.path, issue.message);
+  for (const issue of schemaIssues(schema, value)) {
+    // a bad duration or an unset variable is already reported at this path; the schema would only repeat it
+    if (!reported.has(formatPath(issue.path))) report(issue.path, issue.message);
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze(value) as Frozen<Static<S>>;
 }
@@ -105,12 +115,12 @@ function applyOverride(
   target: Record<string, unknown>,
   entry: string,
   report: (path: readonly (string | number)[], message: string, from?: string) => void,
-): void {
+): (string | number)[] | undefined {
   const eq = entry.indexOf('=');
   const keys = eq > 0 ? parsePath(entry.slice(0, eq)) : undefined;
   if (!keys || keys.length === 0) {
     report([], `cannot read override ${JSON.stringify(entry)}: expected path=value, e.g. nats.port=4333`, '<--set>');
-    return;
+    return undefined;
   }
   const raw = entry.slice(eq + 1);
   const parsed = parseDocument(raw);
@@ -119,24 +129,26 @@ function applyOverride(
   for (const [i, key] of keys.entries()) {
     if (i === keys.length - 1) {
       node[key] = value;
-      return;
+      return keys;
     }
     const next = node[key];
     if (next === undefined || next === null) node[key] = typeof keys[i + 1] === 'number' ? [] : {};
     else if (typeof next !== 'object') {
       report(keys.slice(0, i + 1), `cannot set ${entry}: this is a value, not a mapping`, '<--set>');
-      return;
+      return undefined;
     }
     node = node[key] as Record<string | number, unknown>;
   }
+  return undefined;
 }
 
-/** "pools[2].max" → ["pools", 2, "max"]; undefined when malformed. */
+/** "pools[2].max" → ["pools", 2, "max"]; undefined when malformed or naming `__proto__`. */
 export function parsePath(text: string): (string | number)[] | undefined {
   const keys: (string | number)[] = [];
   for (const part of text.split('.')) {
     const match = /^([A-Za-z_][\w-]*)((?:\[\d+\])*)$/.exec(part);
-    if (!match?.[1]) return undefined;
+    // __proto__ would walk into Object.prototype and set a key on every object in the process
+    if (!match?.[1] || match[1] === '__proto__') return undefined;
     keys.push(match[1]);
     for (const index of (match[2] ?? '').matchAll(/\[(\d+)\]/g)) keys.push(Number(index[1]));
   }

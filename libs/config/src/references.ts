@@ -20,7 +20,10 @@ export function resolveReferences(
   if (typeof value === 'string') {
     return value.replace(reference, (_match, kind: string, arg: string) => {
       if (kind === 'env') {
-        const [name = '', fallback] = arg.split(':-', 2);
+        // split at the first ":-" only: the fallback may itself contain one
+        const sep = arg.indexOf(':-');
+        const name = sep < 0 ? arg : arg.slice(0, sep);
+        const fallback = sep < 0 ? undefined : arg.slice(sep + 2);
         const found = env[name];
         if (found !== undefined) return found;
         if (fallback !== undefined) return fallback;

@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
+import { Settings } from 'typebox/system';
 
 /** A schema violation at a path, worded for people: `expected integer >= 1, got "ten"`. */
 export interface SchemaIssue {
@@ -16,6 +17,10 @@ interface RawError {
 }
 
 const cache = new WeakMap<TSchema, Validator>();
+
+// TypeBox buffers 8 raw errors by default (a union of three literals alone takes four), which
+// silently dropped issues; still bounded, because request bodies from the bus pass through here too
+const maxRawErrors = 1_000;
 
 /** A compiled validator for a schema, compiled once per schema object. */
 export function validatorFor(schema: TSchema): Validator {
@@ -34,7 +39,7 @@ export function validatorFor(schema: TSchema): Validator {
 export function schemaIssues(schema: TSchema, value: unknown): SchemaIssue[] {
   const validator = validatorFor(schema);
   if (validator.Check(value)) return [];
-  const errors = [...validator.Errors(value)] as RawError[];
+  const errors = allErrors(validator, value);
   const unionPaths = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.schemaPath);
   const issues: SchemaIssue[] = [];
   for (const error of errors) {
@@ -48,6 +53,16 @@ export function schemaIssues(schema: TSchema, value: unknown): SchemaIssue[] {
     issues.push(...describe(schema, error, path, got, errors));
   }
   return issues;
+}
+
+function allErrors(validator: Validator, value: unknown): RawError[] {
+  const previous = Settings.Get().maxErrors;
+  Settings.Set({ maxErrors: Math.max(previous, maxRawErrors) });
+  try {
+    return [...validator.Errors(value)] as RawError[];
+  } finally {
+    Settings.Set({ maxErrors: previous });
+  }
 }
 
 function describe(
@@ -76,7 +91,12 @@ function describe(
     case 'anyOf':
     case 'oneOf': {
       const options = all
-        .filter((e) => e.keyword === 'const' && e.schemaPath.startsWith(`${error.schemaPath}/${error.keyword}/`))
+        .filter(
+          (e) =>
+            e.keyword === 'const' &&
+            e.instancePath === error.instancePath &&
+            e.schemaPath.startsWith(`${error.schemaPath}/${error.keyword}/`),
+        )
         .map((e) => JSON.stringify(e.params['allowedValue']));
       const expected = options.length > 0 ? `one of ${options.join(', ')}` : 'a value matching one of the allowed forms';
       return [{ path, message: `expected ${expected}, got ${show(got)}` }];

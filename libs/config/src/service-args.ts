@@ -33,3 +33,8 @@ export function readServiceArgs(argv: readonly string[] = process.argv.slice(2))
     env: { ...process.env },
   };
 }
+
+/** A copy of the process environment; the one sanctioned way for code outside libs/config to see it. */
+export function environment(): Readonly<Record<string, string | undefined>> {
+  return { ...process.env };
+}

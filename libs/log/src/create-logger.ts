@@ -57,3 +57,8 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
     opts.destination,
   );
 }
+
+/** A log destination appending to a file (created if missing), for processes without a terminal. */
+export function fileDestination(path: string): DestinationStream {
+  return pino.destination({ dest: path, append: true, mkdir: true, sync: false });
+}

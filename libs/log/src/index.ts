@@ -1,4 +1,4 @@
-export { createLogger, LogLevels, redactedPaths } from './create-logger.js';
+export { createLogger, fileDestination, LogLevels, redactedPaths } from './create-logger.js';
 export type { CreateLoggerOptions, LogLevel, Logger } from './create-logger.js';
 export {
   Counter,

@@ -1,0 +1,16 @@
+import Type, { type Static } from 'typebox';
+import { commonSettings, type Frozen } from '@hearth/config';
+
+/**
+ * The CLI checks the common sections and that every top-level key belongs to someone;
+ * each service checks its own section (`--check-config`) before anything starts.
+ */
+export const CliConfig = Type.Object(
+  {
+    ...commonSettings,
+    // one entry per service section in stack/services.ts (a unit test keeps them in step)
+    gateway: Type.Optional(Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
+export type CliConfig = Frozen<Static<typeof CliConfig>>;
