@@ -1,0 +1,12 @@
+import { busBench } from './bus.js';
+
+/** `npm run bench [-- NAME…]`: runs the named benchmarks, or all. Figures only; nothing passes or fails. */
+const benches: Record<string, () => Promise<void>> = { bus: busBench };
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !(name in benches));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark: ${unknown.join(', ')}; expected one of: ${Object.keys(benches).join(', ')}`);
+  process.exit(2);
+}
+for (const name of wanted.length > 0 ? wanted : Object.keys(benches)) await benches[name]?.();
