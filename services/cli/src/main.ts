@@ -52,8 +52,9 @@ stackOptions(program.command('logs'))
 
 program
   .command('test')
-  .description('install what the tests need, then run the whole test suite (arguments go to vitest)')
+  .description('install what the tests need, lint, then run the whole test suite (arguments go to vitest)')
   .option('--no-install', 'never run apt-get; only say what is missing')
+  .option('--no-lint', 'skip eslint (for quick runs while iterating)')
   .allowUnknownOption()
   .argument('[vitest-args...]')
   .action(async (args: string[], opts) => exit(await test(args, opts)));

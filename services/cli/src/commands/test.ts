@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { environment } from '@hearth/config';
 import { repoRoot } from '../stack/paths.js';
@@ -6,10 +7,10 @@ import { ensureNatsServer, MissingRequirementError } from '../system/requirement
 import { ui } from '../ui/terminal.js';
 
 /**
- * `hearth test [vitest args…]`: installs what the tests need (nats-server ≥ 2.10.23), then
- * runs the whole vitest suite (unit and integration) and exits with its code.
+ * `hearth test [vitest args…]`: installs what the tests need (nats-server ≥ 2.10.23), lints,
+ * then runs the whole vitest suite (unit, integration, end-to-end) and exits with its code.
  */
-export async function test(args: string[], opts: { install?: boolean }): Promise<number> {
+export async function test(args: string[], opts: { install?: boolean; lint?: boolean }): Promise<number> {
   let natsPath: string;
   try {
     natsPath = (await ensureNatsServer('nats-server', { install: opts.install !== false, allowUnsafe: false, say: ui.step })).path;
@@ -20,13 +21,48 @@ export async function test(args: string[], opts: { install?: boolean }): Promise
     }
     throw err;
   }
-  const vitest = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
+  const env = { ...environment(), HEARTH_NATS_SERVER: natsPath };
+  if (opts.lint !== false) {
+    ui.step('linting (eslint)');
+    const lint = await node(join(repoRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), ['.'], env);
+    if (lint !== 0) {
+      ui.error('lint failed; see above (skip it with --no-lint while iterating)');
+      return lint;
+    }
+  }
   ui.step(`running the test suite (nats-server: ${natsPath})`);
-  const child = spawn(process.execPath, [vitest, 'run', ...args], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-    env: { ...environment(), HEARTH_NATS_SERVER: natsPath },
-  });
+  const results = join(repoRoot, 'test-results', 'vitest.json');
+  rmSync(results, { force: true });
+  const code = await node(
+    join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'),
+    ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...args],
+    env,
+  );
+  const counts = readCounts(results);
+  // one plain closing line, whatever the reporter printed above it
+  if (counts) ui.say(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  if (code === 0 && counts?.passed === 0) {
+    ui.error('no test ran');
+    return 1;
+  }
+  return code;
+}
+
+function readCounts(file: string): { passed: number; failed: number; skipped: number } | undefined {
+  try {
+    const report = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+    return {
+      passed: report['numPassedTests'] ?? 0,
+      failed: report['numFailedTests'] ?? 0,
+      skipped: (report['numPendingTests'] ?? 0) + (report['numTodoTests'] ?? 0),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function node(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(process.execPath, [script, ...args], { cwd: repoRoot, stdio: 'inherit', env });
   return new Promise((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });

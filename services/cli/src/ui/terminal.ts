@@ -3,11 +3,11 @@ const color = tty && !process.env['NO_COLOR'];
 const paint = (code: string, text: string): string => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
 export const style = {
-  good: (t: string) => paint('32', t),
-  bad: (t: string) => paint('31', t),
-  warn: (t: string) => paint('33', t),
-  dim: (t: string) => paint('2', t),
-  bold: (t: string) => paint('1', t),
+  good: (t: string): string => paint('32', t),
+  bad: (t: string): string => paint('31', t),
+  warn: (t: string): string => paint('33', t),
+  dim: (t: string): string => paint('2', t),
+  bold: (t: string): string => paint('1', t),
 };
 
 export interface Progress {
