@@ -176,6 +176,22 @@ describe('handler failures', () => {
     expect(err.message).toBe('internal error');
   });
 
+  it('answers INTERNAL, and keeps serving, when the accepts filter itself throws', async () => {
+    const service = await startService('picky-host');
+    serve(service, subjects.health.check, () => service.health(), {
+      accepts: (req) => {
+        if (req.service === 'picky') throw new Error('filter broke');
+        return false;
+      },
+      endpointName: 'picky',
+    });
+    await host.nc.flush();
+    const err = await hearthError(request(client, subjects.health.check, { service: 'picky' }));
+    expect(err.code).toBe('INTERNAL');
+    // the process is still up and the other endpoints still answer
+    expect((await request(client, subjects.health.check, {})).name).toBeTruthy();
+  });
+
   it('answers INTERNAL when the handler\'s reply breaks the reply schema', async () => {
     await serveFailing('sloppy', () => ({ name: 'sloppy' }) as unknown as HealthReport);
     const err = await hearthError(request(client, subjects.health.check, { service: 'sloppy' }));

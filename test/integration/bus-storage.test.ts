@@ -88,6 +88,19 @@ describe('ensureStorage', () => {
       max_age: streams.usage.maxAgeMs * 1_000_000,
     });
   });
+
+  it('brings a KV bucket whose settings drifted back to the defined ones', async () => {
+    await ensureStorage(bus);
+    const jsm = await bus.jsm();
+    const stream = `KV_${buckets.pools.name}`;
+    const { config } = await jsm.streams.info(stream);
+    await jsm.streams.update(stream, { ...config, description: 'edited by hand', max_msgs_per_subject: 1 });
+    await ensureStorage(bus);
+    expect((await jsm.streams.info(stream)).config).toMatchObject({
+      description: buckets.pools.description,
+      max_msgs_per_subject: buckets.pools.history,
+    });
+  });
 });
 
 const Pool = Type.Object(

@@ -85,7 +85,13 @@ export function serve<S extends ApiSubject>(
       fail(err);
       return;
     }
-    if (options.accepts && !options.accepts(input)) return;
+    try {
+      if (options.accepts && !options.accepts(input)) return;
+    } catch (err) {
+      stats.numRequests++;
+      fail(err);
+      return;
+    }
     stats.numRequests++;
     try {
       const output = await handler(input, { requestId, log, subject });

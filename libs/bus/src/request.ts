@@ -48,13 +48,16 @@ export async function collect<S extends ApiSubject>(
   bus: Bus,
   subject: S,
   body: RequestOf<S>,
-  opts: { maxWaitMs?: number; stallMs?: number } = {},
+  opts: { maxWaitMs?: number; stallMs?: number; requestId?: string } = {},
 ): Promise<ResponseOf<S>[]> {
   const { request: requestSchema, response: responseSchema } = api[subject];
   check(requestSchema, body, subject, 'INVALID_REQUEST', 'request');
   const replies: ResponseOf<S>[] = [];
+  const h = natsHeaders();
+  h.set(requestIdHeader, opts.requestId ?? nuid.next());
   try {
     const iter = await bus.nc.requestMany(subject, JSON.stringify(body), {
+      headers: h,
       strategy: 'stall',
       maxWait: opts.maxWaitMs ?? 1_000,
       stall: opts.stallMs ?? 200,

@@ -1,11 +1,13 @@
 import type { TSchema } from 'typebox';
 import { parseDuration, parseSize } from './units.js';
+import { formatPath } from './config-error.js';
 import { show } from './schema-issues.js';
 
 type Report = (path: readonly (string | number)[], message: string) => void;
 
 interface SchemaShape {
   'x-unit'?: 'ms' | 'bytes';
+  type?: string;
   properties?: Record<string, TSchema>;
   additionalProperties?: TSchema | boolean;
   patternProperties?: Record<string, TSchema>;
@@ -15,10 +17,22 @@ interface SchemaShape {
 
 /**
  * Walks the value beside its schema and turns "90s" into 90000 where the schema says
- * milliseconds (Duration) and "20GiB" into bytes where it says bytes (Size).
+ * milliseconds (Duration) and "20GiB" into bytes where it says bytes (Size). A string that
+ * came from a `${env:…}`/`${file:…}` reference (its path is in `fromReferences`) becomes a
+ * number or boolean where the schema wants one, since references can only produce text.
  */
-export function convertUnits(schema: TSchema, value: unknown, path: (string | number)[], report: Report): unknown {
+export function convertUnits(
+  schema: TSchema,
+  value: unknown,
+  path: (string | number)[],
+  report: Report,
+  fromReferences: ReadonlySet<string> = new Set(),
+): unknown {
   const shape = schema as SchemaShape;
+  if (typeof value === 'string' && fromReferences.has(formatPath(path))) {
+    if ((shape.type === 'integer' || shape.type === 'number') && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+    if (shape.type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
+  }
   const unit = shape['x-unit'] ?? shape.anyOf?.map((s) => (s as SchemaShape)['x-unit']).find(Boolean);
   if (unit && (typeof value === 'string' || typeof value === 'number')) {
     const converted = unit === 'ms' ? parseDuration(value) : parseSize(value);
@@ -31,7 +45,7 @@ export function convertUnits(schema: TSchema, value: unknown, path: (string | nu
   }
   if (Array.isArray(value) && shape.items) {
     const items = shape.items;
-    return value.map((item, i) => convertUnits(items, item, [...path, i], report));
+    return value.map((item, i) => convertUnits(items, item, [...path, i], report, fromReferences));
   }
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const rest =
@@ -41,7 +55,7 @@ export function convertUnits(schema: TSchema, value: unknown, path: (string | nu
     return Object.fromEntries(
       Object.entries(value).map(([key, child]) => {
         const childSchema = shape.properties?.[key] ?? rest;
-        return [key, childSchema ? convertUnits(childSchema, child, [...path, key], report) : child];
+        return [key, childSchema ? convertUnits(childSchema, child, [...path, key], report, fromReferences) : child];
       }),
     );
   }

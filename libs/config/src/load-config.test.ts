@@ -112,6 +112,16 @@ describe('loadConfig: references', () => {
     expect((await load('fallback.yaml', yaml, { env: { SITE: 'east' } })).name).toBe('east');
   });
 
+  it('gives a number or boolean setting its type when it comes from a reference', async () => {
+    const config = await load('env-number.yaml', 'name: x\nserver:\n  port: ${env:PORT}\n', { env: { PORT: '4333' } });
+    expect(config.server.port).toBe(4333);
+  });
+
+  it('still rejects a referenced value that is not a number where one is expected', async () => {
+    const err = await configError(() => load('env-nan.yaml', 'name: x\nserver:\n  port: ${env:PORT}\n', { env: { PORT: 'high' } }));
+    expect(err.message).toContain('env-nan.yaml:3 server.port: expected integer, got "high"');
+  });
+
   it('reports an unset variable with the file, line and path that reference it', async () => {
     const err = await configError(() => load('missing-env.yaml', 'name: x\nserver:\n  host: ${env:NATS_HOST}\n'));
     expect(err.message).toBe(

@@ -50,12 +50,14 @@ export function loadConfig<S extends TSchema>(schema: S, options: LoadConfigOpti
     issues.push({ file: origin, ...(line === undefined ? {} : { line }), path: formatPath(path), message });
   };
 
-  value = resolveReferences(value, options.env ?? {}, options.path ? resolve(options.path, '..') : process.cwd(), report);
+  const fromReferences = new Set<string>();
+  const baseDir = options.path ? resolve(options.path, '..') : process.cwd();
+  value = resolveReferences(value, options.env ?? {}, baseDir, report, fromReferences);
   for (const entry of options.set ?? []) {
     const keys = applyOverride(value as Record<string, unknown>, entry, report);
     if (keys) overridden.push(keys);
   }
-  value = convertUnits(schema, value, [], report);
+  value = convertUnits(schema, value, [], report, fromReferences);
   const reported = new Set(issues.map((issue) => issue.path));
 
   value = Value.Default(schema, value);
