@@ -1,7 +1,8 @@
+import { allocationBench } from './allocation.js';
 import { busBench } from './bus.js';
 
 /** `npm run bench [-- NAME…]`: runs the named benchmarks, or all. Figures only; nothing passes or fails. */
-const benches: Record<string, () => Promise<void>> = { bus: busBench };
+const benches: Record<string, () => Promise<void>> = { bus: busBench, allocation: allocationBench };
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !(name in benches));

@@ -58,6 +58,7 @@ describe('hearth up / status / down', () => {
       '--set', `nats.server.port=${await freePort()}`,
       '--set', `nats.server.monitorPort=${await freePort()}`,
       '--set', `gateway.port=${gatewayPort}`,
+      '--set', `poolManager.metricsPort=${await freePort()}`,
     ];
   });
 
@@ -191,7 +192,7 @@ describe('hearth up refuses bad input before starting anything', () => {
     await new Promise<void>((done) => holder.listen(port, '127.0.0.1', done));
     try {
       const data = join(dir, 'c');
-      const up = await hearth(['up', '--no-docker', '--no-install', '--data-dir', data, '--set', `gateway.port=${port}`,
+      const up = await hearth(['up', '--no-docker', '--no-install', '--data-dir', data, '--set', `gateway.port=${port}`, '--set', 'poolManager.metricsPort=0',
         '--set', `nats.server.port=${await freePort()}`, '--set', `nats.server.monitorPort=${await freePort()}`]);
       expect(up.code).toBe(1);
       expect(up.stderr.trim()).toBe(`error: port ${port} on 127.0.0.1 is already in use; set gateway.port in hearth.yaml or stop what holds it`);

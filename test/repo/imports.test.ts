@@ -29,8 +29,11 @@ function packages(): Pkg[] {
       const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
         name: string;
         dependencies?: Record<string, string>;
+        peerDependencies?: Record<string, string>;
       };
-      return { dir, name: manifest.name, deps: new Set(Object.keys(manifest.dependencies ?? {})), files: sources(join(dir, 'src')) };
+      // a peer (vitest for a test-support subpath) is provided by whoever uses the package
+      const deps = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+      return { dir, name: manifest.name, deps, files: sources(join(dir, 'src')) };
     }),
   );
 }

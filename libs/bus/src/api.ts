@@ -1,5 +1,16 @@
 import type { Static, TSchema } from 'typebox';
+import { Empty } from './schemas/common.js';
 import { HealthCheckRequest, HealthReport } from './schemas/health.js';
+import {
+  AllocateReply,
+  AllocateRequest,
+  CancelReply,
+  CancelRequest,
+  ListMachinesReply,
+  ListMachinesRequest,
+  ReleaseRequest,
+} from './schemas/machines.js';
+import { ListPoolsReply, ListPoolsRequest, PoolSettings, ResizeRequest } from './schemas/pools.js';
 import { subjects } from './subjects.js';
 
 /** The schemas of one request/reply subject. */
@@ -14,6 +25,12 @@ export interface EndpointSchemas {
  */
 export const api = {
   [subjects.health.check]: { request: HealthCheckRequest, response: HealthReport },
+  [subjects.machines.allocate]: { request: AllocateRequest, response: AllocateReply },
+  [subjects.machines.release]: { request: ReleaseRequest, response: Empty },
+  [subjects.machines.cancel]: { request: CancelRequest, response: CancelReply },
+  [subjects.machines.list]: { request: ListMachinesRequest, response: ListMachinesReply },
+  [subjects.pools.list]: { request: ListPoolsRequest, response: ListPoolsReply },
+  [subjects.pools.resize]: { request: ResizeRequest, response: PoolSettings },
 } as const satisfies Record<string, EndpointSchemas>;
 
 export type ApiSubject = keyof typeof api;

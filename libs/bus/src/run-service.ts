@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Static, TSchema } from 'typebox';
 import { ConfigError, loadConfig, readServiceArgs, type Frozen } from '@hearth/config';
 import { createLogger, type Logger } from '@hearth/log';
@@ -11,6 +12,8 @@ interface BaseConfig {
 export interface RunServiceOptions<S extends TSchema> {
   name: string;
   schema: S;
+  /** Checks beyond the schema (references between sections); each issue is reported like a schema issue. */
+  validate?: (config: Frozen<Static<S>>) => { path: string; message: string }[];
   start(deps: { config: Frozen<Static<S>>; log: Logger }): Promise<{ stop(): Promise<void> }>;
 }
 
@@ -29,6 +32,10 @@ export async function runService<S extends TSchema>(opts: RunServiceOptions<S>):
       env: args.env,
       set: args.set,
     });
+    const issues = opts.validate?.(config) ?? [];
+    if (issues.length > 0) {
+      throw new ConfigError(issues.map((i) => ({ file: args.configPath ? basename(args.configPath) : '<defaults>', ...i })));
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${opts.name}: invalid configuration\n${err.message}\n`);

@@ -10,9 +10,20 @@ export const subjects = {
   },
   usage: {
     all: 'hearth.usage.>',
+    prefix: 'hearth.usage',
   },
   machines: {
+    allocate: 'hearth.machines.allocate',
+    release: 'hearth.machines.release',
+    cancel: 'hearth.machines.cancel',
+    list: 'hearth.machines.list',
     events: 'hearth.machines.events.>',
+    eventPrefix: 'hearth.machines.events',
+  },
+  pools: {
+    list: 'hearth.pools.list',
+    resize: 'hearth.pools.resize',
+    events: 'hearth.pools.events.>',
   },
   transfers: {
     events: 'hearth.transfers.events.>',

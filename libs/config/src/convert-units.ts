@@ -43,6 +43,10 @@ export function convertUnits(
     }
     return converted;
   }
+  if (shape.anyOf && value && typeof value === 'object' && !Array.isArray(value)) {
+    const branch = matchingBranch(shape.anyOf, value as Record<string, unknown>);
+    if (branch) return convertUnits(branch, value, path, report, fromReferences);
+  }
   if (Array.isArray(value) && shape.items) {
     const items = shape.items;
     return value.map((item, i) => convertUnits(items, item, [...path, i], report, fromReferences));
@@ -60,4 +64,20 @@ export function convertUnits(
     );
   }
   return value;
+}
+
+/**
+ * The object branch of a union that this value is meant for: the one whose constant
+ * properties (a discriminator such as `distribution: fixed`) all match; else the only
+ * object branch there is.
+ */
+function matchingBranch(branches: TSchema[], value: Record<string, unknown>): TSchema | undefined {
+  const objects = branches.filter((b) => (b as SchemaShape).properties);
+  const matches = objects.filter((b) =>
+    Object.entries((b as SchemaShape).properties ?? {}).every(([key, prop]) => {
+      const constant = (prop as { const?: unknown }).const;
+      return constant === undefined || value[key] === constant;
+    }),
+  );
+  return matches.length === 1 ? matches[0] : objects.length === 1 ? objects[0] : undefined;
 }

@@ -1,4 +1,4 @@
-export { loadConfig, parsePath } from './load-config.js';
+export { applySchema, loadConfig, parsePath } from './load-config.js';
 export type { Frozen, LoadConfigOptions } from './load-config.js';
 export { ConfigError, formatIssue, formatPath } from './config-error.js';
 export type { ConfigIssue } from './config-error.js';

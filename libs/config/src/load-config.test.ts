@@ -96,6 +96,21 @@ describe('loadConfig: values', () => {
   });
 });
 
+describe('loadConfig: units inside unions', () => {
+  const Boot = Type.Union([
+    Type.Object({ distribution: Type.Literal('fixed'), meanMs: Duration() }, { additionalProperties: false }),
+    Type.Object({ distribution: Type.Literal('uniform'), minMs: Duration(), maxMs: Duration() }, { additionalProperties: false }),
+  ]);
+  const WithBoot = Type.Object({ boot: Boot }, { additionalProperties: false });
+
+  it('converts durations in the union branch the value names', async () => {
+    const fixed = loadConfig(WithBoot, { path: await fixture('u1.yaml', 'boot:\n  distribution: fixed\n  meanMs: 45s\n') });
+    expect(fixed.boot).toEqual({ distribution: 'fixed', meanMs: 45_000 });
+    const uniform = loadConfig(WithBoot, { path: await fixture('u2.yaml', 'boot:\n  distribution: uniform\n  minMs: 1s\n  maxMs: 2m\n') });
+    expect(uniform.boot).toEqual({ distribution: 'uniform', minMs: 1_000, maxMs: 120_000 });
+  });
+});
+
 describe('loadConfig: references', () => {
   it('replaces ${env:NAME} with the variable, inside longer text too', async () => {
     const config = await load('env.yaml', 'name: lab-${env:SITE}\nsecret: ${env:TOKEN}\n', {

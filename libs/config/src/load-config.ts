@@ -164,3 +164,17 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * The schema step of loadConfig for a value that came from elsewhere (a section checked by
+ * a plugin's own schema): units converted, defaults filled, every issue listed with its path.
+ * Works on a copy; the input is not changed.
+ */
+export function applySchema<S extends TSchema>(schema: S, input: unknown): { value: Static<S>; issues: { path: (string | number)[]; message: string }[] } {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const converted = convertUnits(schema, structuredClone(input), [], (path, message) => issues.push({ path: [...path], message }));
+  const value: unknown = Value.Default(schema, converted);
+  const reported = new Set(issues.map((i) => formatPath(i.path)));
+  for (const issue of schemaIssues(schema, value)) if (!reported.has(formatPath(issue.path))) issues.push(issue);
+  return { value: value as Static<S>, issues };
+}

@@ -8,8 +8,12 @@ import { commonSettings, type Frozen } from '@hearth/config';
 export const CliConfig = Type.Object(
   {
     ...commonSettings,
-    // one entry per service section in stack/services.ts (a unit test keeps them in step)
+    // one entry per service section in stack/services.ts (config.test.ts keeps them in step)
     gateway: Type.Optional(Type.Unknown()),
+    poolManager: Type.Optional(Type.Unknown()),
+    machineTypes: Type.Optional(Type.Array(Type.Unknown())),
+    clouds: Type.Optional(Type.Array(Type.Unknown())),
+    pools: Type.Optional(Type.Array(Type.Unknown())),
   },
   { additionalProperties: false },
 );

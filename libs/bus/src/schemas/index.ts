@@ -1,2 +1,5 @@
 export * from './common.js';
 export * from './health.js';
+export * from './machines.js';
+export * from './pools.js';
+export * from './usage.js';

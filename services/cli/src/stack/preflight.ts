@@ -64,6 +64,8 @@ export function stackPorts(config: CliConfig): { port: number; host: string; set
   if (server.monitorPort > 0) ports.push({ port: server.monitorPort, host: server.host, setting: 'nats.server.monitorPort' });
   const gateway = (config as { gateway?: { port?: number; host?: string } }).gateway;
   ports.push({ port: gateway?.port ?? 8080, host: gateway?.host ?? '127.0.0.1', setting: 'gateway.port' });
+  const poolManager = (config as { poolManager?: { metricsPort?: number; metricsHost?: string } }).poolManager;
+  ports.push({ port: poolManager?.metricsPort ?? 9471, host: poolManager?.metricsHost ?? '127.0.0.1', setting: 'poolManager.metricsPort' });
   return ports;
 }
 

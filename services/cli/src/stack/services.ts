@@ -6,11 +6,12 @@ export interface ServiceSpec {
   name: string;
   /** The compiled entry point. */
   entry: string;
-  /** The hearth.yaml section the service owns, if any. */
-  section?: string;
+  /** The hearth.yaml sections the service owns. */
+  sections: readonly string[];
 }
 
 /** Every service that exists, in start order. Later services join this list as they are built. */
 export const serviceCatalogue: readonly ServiceSpec[] = [
-  { name: 'gateway', entry: join(repoRoot, 'services', 'gateway', 'dist', 'main.js'), section: 'gateway' },
+  { name: 'pool-manager', entry: join(repoRoot, 'services', 'pool-manager', 'dist', 'main.js'), sections: ['poolManager', 'machineTypes', 'clouds', 'pools'] },
+  { name: 'gateway', entry: join(repoRoot, 'services', 'gateway', 'dist', 'main.js'), sections: ['gateway'] },
 ];

@@ -1,0 +1,27 @@
+export { DriverKind, InstanceState, OwnerTag } from './driver.js';
+export type { CallOptions, CloudDriver, DriverFactory, Instance, InstanceRef, LaunchSpec, Quota } from './driver.js';
+export {
+  AbortedError,
+  AuthError,
+  CapacityError,
+  CloudError,
+  CloudUnavailableError,
+  InvalidSpecError,
+  QuotaExceededError,
+} from './errors.js';
+export { createDriver, drivers, isKnownDriverKind } from './registry.js';
+export type { DriverConfig, DriverDeps, KnownDriverKind } from './registry.js';
+export {
+  BootTime,
+  ManualClock,
+  SimCloud,
+  SimConfig,
+  SimFault,
+  SimLimits,
+  bootTimeSampler,
+  fitLognormal,
+  seededRandom,
+  simDriver,
+  systemClock,
+} from './sim/index.js';
+export type { Clock, Random, SimDeps, SimDriverFactory } from './sim/index.js';

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { HearthError, publishMachineEvent, recordUsage, type AllocateReply, type AllocateRequest, type MachineRecord, type RequestContext } from '@hearth/bus';
+import { OwnerTag } from '@hearth/clouds';
+import { chooseMachine, type CloudView } from '../domain/choose-machine.js';
+import type { Engine } from '../engine.js';
+import { fail } from '../reconcile/watch-boot.js';
+
+/**
+ * Hands out ready machines. A request takes the best ready machine (compare-and-set
+ * ready → allocated), personalizes it and answers; when nothing is ready it waits in its
+ * type's FIFO queue, is told its position, and is served first when a machine becomes ready.
+ */
+export class Allocator {
+  /** Machines a request in this process is working on, so concurrent requests pick different ones. */
+  private readonly claimed = new Set<string>();
+
+  constructor(private readonly engine: Engine) {
+    // a machine turning ready wakes the oldest waiter of its type
+    engine.machines.onChange((record) => {
+      if (record?.state === 'ready') this.engine.queue.next(record.type, record.region)?.wake();
+    });
+  }
+
+  async allocate(request: AllocateRequest, ctx: RequestContext): Promise<AllocateReply> {
+    const { engine } = this;
+    const started = Date.now();
+    const type = engine.types.get(request.type);
+    if (!type) {
+      throw new HearthError('NOT_FOUND', `unknown machine type ${JSON.stringify(request.type)}; expected one of: ${[...engine.types.keys()].join(', ')}`, {
+        issues: [{ path: 'type', message: 'no such machine type' }],
+      });
+    }
+    if (request.region !== undefined && ![...engine.clouds.values()].some((c) => c.region === request.region)) {
+      throw new HearthError('INVALID_REQUEST', `unknown region ${JSON.stringify(request.region)}`, { issues: [{ path: 'region', message: 'no cloud in this region' }] });
+    }
+    const requestId = request.requestId ?? randomUUID();
+    const log = ctx.log.child({ requestId, type: request.type, user: request.user });
+    this.background(recordUsage(engine.bus, { event: 'requested', at: started, installation: engine.installation, type: request.type, user: request.user, requestId }), 'recording usage');
+    const deadline = started + (request.waitMs ?? engine.config.poolManager.queueWaitMs);
+    let warm = true;
+    for (let first = true; ; first = false) {
+      // requests already waiting for this type are served first
+      const machine = first && engine.queue.length(request.type) > 0 ? undefined : await this.claim(request);
+      if (machine) {
+        try {
+          const connect = await engine.clouds.get(machine.cloud)?.access.personalize(machine, request.user, request.sshPublicKey, type.sudo);
+          if (!connect) throw new Error(`cloud ${machine.cloud} is not configured`);
+          return await this.finish(machine, request, requestId, connect, started, warm);
+        } catch (err) {
+          log.warn({ err, machineId: machine.id }, 'personalization failed; trying another machine');
+          await fail(this.engine, machine, `personalization failed: ${(err as Error).message}`);
+          engine.clouds.get(machine.cloud)?.access.forget(machine.id);
+          engine.kick();
+          continue;
+        } finally {
+          this.claimed.delete(machine.id);
+        }
+      }
+      warm = false;
+      await this.wait(request, requestId, deadline);
+    }
+  }
+
+  /** Takes the best ready machine by compare-and-set, or undefined when none is left. */
+  private async claim(request: AllocateRequest): Promise<MachineRecord | undefined> {
+    const views = new Map<string, CloudView>([...this.engine.clouds].map(([name, cloud]) => [name, cloud.view]));
+    for (;;) {
+      const candidate = chooseMachine(this.engine.machines.ready(request.type), { ...(request.region ? { region: request.region } : {}), clouds: views, claimed: this.claimed });
+      if (!candidate) return undefined;
+      this.claimed.add(candidate.id);
+      // CAS on revision: two allocators must never hand out one machine
+      const won = await this.engine.machines.update(candidate.id, (current) =>
+        current.state === 'ready' ? { ...current, state: 'allocated', user: request.user, allocatedAt: Date.now(), activeAt: Date.now() } : undefined,
+      );
+      if (won) return won;
+      this.claimed.delete(candidate.id);
+    }
+  }
+
+  private async finish(
+    machine: MachineRecord,
+    request: AllocateRequest,
+    requestId: string,
+    connect: AllocateReply['connect'],
+    started: number,
+    warm: boolean,
+  ): Promise<AllocateReply> {
+    const { engine } = this;
+    const cloud = engine.clouds.get(machine.cloud);
+    const waitedMs = Date.now() - started;
+    // Off the critical path: the allocation itself is durable (the CAS above); the usage record is
+    // sent in order and acknowledged in the background, and the cloud gets its copy of who owns
+    // the machine, so lost state is rebuilt from tags, never "cleaned up".
+    if (cloud && machine.cloudRef) {
+      const tags = { [OwnerTag.User]: request.user, [OwnerTag.AllocatedAt]: new Date(machine.allocatedAt ?? Date.now()).toISOString() };
+      this.background(cloud.driver.tag({ id: machine.cloudRef }, tags), 'tagging the instance with its user');
+    }
+    this.background(
+      recordUsage(engine.bus, {
+        event: 'allocated',
+        at: Date.now(),
+        installation: engine.installation,
+        type: machine.type,
+        cloud: machine.cloud,
+        region: machine.region,
+        user: request.user,
+        machineId: machine.id,
+        requestId,
+        waitMs: waitedMs,
+        warm,
+      }),
+      'recording usage',
+    );
+    engine.metrics.allocations.inc({ type: machine.type, cloud: machine.cloud, warm: String(warm) });
+    engine.metrics.waitSeconds.observe({ type: machine.type, warm: String(warm) }, waitedMs / 1000);
+    publishMachineEvent(engine.bus, { kind: 'allocated', at: Date.now(), machineId: machine.id, requestId, type: machine.type, user: request.user });
+    engine.kick(); // the pool refills
+    return { machineId: machine.id, type: machine.type, cloud: machine.cloud, region: machine.region, connect, waitedMs, warm };
+  }
+
+  /** Lets work finish after the answer; a failure is logged, never lost silently. */
+  private background(work: Promise<unknown>, doing: string): void {
+    work.catch((err: unknown) => this.engine.log.error({ err }, `${doing} failed`));
+  }
+
+  /** Waits in the queue until woken by a ready machine; rejects at the deadline or on cancel. */
+  private wait(request: AllocateRequest, requestId: string, deadline: number): Promise<void> {
+    const { engine } = this;
+    return new Promise<void>((resolve, reject) => {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        reject(this.expired(request));
+        return;
+      }
+      const timer = setTimeout(() => {
+        engine.queue.remove(requestId);
+        this.announcePositions(request.type);
+        reject(this.expired(request));
+      }, remaining);
+      const position = engine.queue.add({
+        requestId,
+        request,
+        enqueuedAt: Date.now(),
+        wake: () => {
+          clearTimeout(timer);
+          this.announcePositions(request.type);
+          resolve();
+        },
+        fail: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      });
+      engine.metrics.queued.set({ type: request.type }, engine.queue.length(request.type));
+      publishMachineEvent(engine.bus, { kind: 'queued', at: Date.now(), requestId, type: request.type, user: request.user, position });
+      engine.kick(); // the queue raises the pool's target
+    });
+  }
+
+  private expired(request: AllocateRequest): HearthError {
+    return new HearthError('TIMEOUT', `no ${request.type} machine became ready in time; the pool is filling, try again shortly`, { type: request.type });
+  }
+
+  /** Cancels a queued request; false when it is not queued (served already, or unknown). */
+  cancel(requestId: string): boolean {
+    const waiter = this.engine.queue.remove(requestId);
+    if (!waiter) return false;
+    waiter.fail(new HearthError('CONFLICT', `request ${requestId} was cancelled`, { requestId }));
+    this.announcePositions(waiter.request.type);
+    return true;
+  }
+
+  private announcePositions(type: string): void {
+    const { engine } = this;
+    engine.metrics.queued.set({ type }, engine.queue.length(type));
+    for (const { requestId, position, user } of engine.queue.positions(type)) {
+      publishMachineEvent(engine.bus, { kind: 'position', at: Date.now(), requestId, type, user, position });
+    }
+  }
+
+  /** Ends every queued request (service stopping). */
+  stop(): void {
+    for (const waiter of this.engine.queue.all()) {
+      this.engine.queue.remove(waiter.requestId);
+      waiter.fail(new HearthError('UNAVAILABLE', 'the pool manager is stopping; try again'));
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import type { AllocateRequest } from '@hearth/bus';
+
+/** A request waiting for a ready machine of its type. */
+export interface Waiter {
+  requestId: string;
+  request: AllocateRequest;
+  enqueuedAt: number;
+  /** Hands the waiter a chance to allocate; resolves the caller's wait. */
+  wake: () => void;
+  /** Ends the wait with an error (deadline, cancel). */
+  fail: (err: Error) => void;
+}
+
+/**
+ * Per-type FIFO queues of requests that found nothing ready. When a machine of a type
+ * becomes ready, the oldest waiter of that type is woken first.
+ */
+export class RequestQueue {
+  private readonly queues = new Map<string, Waiter[]>();
+
+  add(waiter: Waiter): number {
+    let queue = this.queues.get(waiter.request.type);
+    if (!queue) this.queues.set(waiter.request.type, (queue = []));
+    queue.push(waiter);
+    return queue.length;
+  }
+
+  remove(requestId: string): Waiter | undefined {
+    for (const queue of this.queues.values()) {
+      const index = queue.findIndex((w) => w.requestId === requestId);
+      if (index >= 0) return queue.splice(index, 1)[0];
+    }
+    return undefined;
+  }
+
+  /** Takes the oldest waiter of a type (optionally only one that accepts `region`). */
+  next(type: string, region?: string): Waiter | undefined {
+    const queue = this.queues.get(type);
+    if (!queue) return undefined;
+    const index = queue.findIndex((w) => w.request.region === undefined || w.request.region === region);
+    return index >= 0 ? queue.splice(index, 1)[0] : undefined;
+  }
+
+  /** Puts a waiter back at the head (it was woken but lost the machine to a race). */
+  requeue(waiter: Waiter): void {
+    let queue = this.queues.get(waiter.request.type);
+    if (!queue) this.queues.set(waiter.request.type, (queue = []));
+    queue.unshift(waiter);
+  }
+
+  length(type: string): number {
+    return this.queues.get(type)?.length ?? 0;
+  }
+
+  /** Positions (1-based) of every waiter of a type, for position events. */
+  positions(type: string): { requestId: string; position: number; user: string }[] {
+    return (this.queues.get(type) ?? []).map((w, i) => ({ requestId: w.requestId, position: i + 1, user: w.request.user }));
+  }
+
+  all(): Waiter[] {
+    return [...this.queues.values()].flat();
+  }
+}

@@ -1,0 +1,56 @@
+import { HearthError, publishMachineEvent, recordUsage, serve, subjects, type PoolStatus, type Service } from '@hearth/bus';
+import type { Allocator } from '../allocate/allocator.js';
+import { emptyCounts } from '../domain/pool-target.js';
+import type { Engine } from '../engine.js';
+import { countByPool } from '../reconcile/launch-deficit.js';
+
+/** The pool manager's request subjects: decode → domain → encode, nothing more. */
+export function serveEndpoints(service: Service, engine: Engine, allocator: Allocator): void {
+  serve(service, subjects.machines.allocate, (input, ctx) => allocator.allocate(input, ctx));
+  serve(service, subjects.machines.cancel, (input) => ({ cancelled: allocator.cancel(input.requestId) }));
+  serve(service, subjects.machines.release, async (input, ctx) => {
+    const machine = engine.machines.get(input.machineId);
+    // another user's machine is "not found": ids leak nothing
+    if (!machine || machine.user !== input.user || machine.state !== 'allocated') {
+      throw new HearthError('NOT_FOUND', `no allocated machine ${input.machineId} for ${input.user}`, { machineId: input.machineId });
+    }
+    const released = await engine.machines.update(machine.id, (r) => (r.state === 'allocated' && r.user === input.user ? { ...r, state: 'deleting', reason: 'released' } : undefined));
+    if (!released) throw new HearthError('NOT_FOUND', `no allocated machine ${input.machineId} for ${input.user}`);
+    ctx.log.info({ machineId: machine.id, user: input.user }, 'machine released');
+    publishMachineEvent(engine.bus, { kind: 'released', at: Date.now(), machineId: machine.id, type: machine.type, user: input.user });
+    await recordUsage(engine.bus, { event: 'released', at: Date.now(), installation: engine.installation, type: machine.type, cloud: machine.cloud, region: machine.region, user: input.user, machineId: machine.id });
+    engine.kick();
+    return {};
+  });
+  serve(service, subjects.machines.list, (input) => ({
+    machines: [...engine.machines.all()].filter(
+      (m) => (input.user === undefined || m.user === input.user) && (input.type === undefined || m.type === input.type) && (input.state === undefined || m.state === input.state),
+    ),
+  }));
+  serve(service, subjects.pools.list, (input) => {
+    const counts = countByPool(engine);
+    const pools: PoolStatus[] = engine.pools
+      .all()
+      .filter((p) => input.type === undefined || p.type === input.type)
+      .map((settings) => ({ settings, counts: counts.get(`${settings.type}.${settings.cloud}`) ?? emptyCounts(), queued: engine.queue.length(settings.type) }));
+    return { pools };
+  });
+  serve(service, subjects.pools.resize, async (input, ctx) => {
+    if (!engine.pools.get(input.type, input.cloud)) {
+      throw new HearthError('NOT_FOUND', `no pool for type ${input.type} on cloud ${input.cloud}`, { type: input.type, cloud: input.cloud });
+    }
+    const change = {
+      ...(input.minReady === undefined ? {} : { minReady: input.minReady }),
+      ...(input.max === undefined ? {} : { max: input.max }),
+      ...(input.weight === undefined ? {} : { weight: input.weight }),
+    };
+    const current = engine.pools.get(input.type, input.cloud);
+    if ((change.minReady ?? current?.minReady ?? 0) > (change.max ?? current?.max ?? 0)) {
+      throw new HearthError('INVALID_REQUEST', 'minReady cannot exceed max', { issues: [{ path: 'minReady', message: 'must be <= max' }] });
+    }
+    const settings = await engine.pools.resize(input.type, input.cloud, change, input.by);
+    ctx.log.info({ pool: `${input.type}.${input.cloud}`, by: input.by, ...change }, 'pool resized');
+    engine.kick();
+    return settings;
+  });
+}

@@ -1,0 +1,75 @@
+import { publishMachineEvent, recordUsage, type MachineRecord } from '@hearth/bus';
+import type { Engine } from '../engine.js';
+import { forEachLimited, type Reconciler } from './reconciler.js';
+
+/** CPU use below this share of one core over a probe interval counts as idle. */
+const busyShare = 0.02;
+
+/**
+ * `machine.reclaim-idle`: probes every allocated machine over SSH (logged-in sessions and
+ * CPU time since the last probe). Past its type's idle limit, or its maximum lifetime, the
+ * user gets a `reclaim-warning` event; if still idle after the grace period, the machine is
+ * reclaimed. Activity after a warning cancels it.
+ */
+export class ReclaimIdle implements Reconciler {
+  readonly name = 'machine.reclaim-idle';
+  private readonly probedAt = new Map<string, number>();
+
+  async reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }> {
+    const { activityProbeIntervalMs } = engine.config.poolManager;
+    const due: MachineRecord[] = [];
+    const now = Date.now();
+    for (const m of engine.machines.all()) {
+      if (m.state !== 'allocated') continue;
+      if (now - (this.probedAt.get(m.id) ?? 0) >= activityProbeIntervalMs) due.push(m);
+    }
+    await forEachLimited(due, 16, (m) => this.check(engine, m));
+    return {};
+  }
+
+  private async check(engine: Engine, machine: MachineRecord): Promise<void> {
+    const type = engine.types.get(machine.type);
+    const cloud = engine.clouds.get(machine.cloud);
+    if (!type || !cloud) return;
+    const now = Date.now();
+    const log = engine.log.child({ machineId: machine.id, cloud: machine.cloud, reconciler: this.name });
+    const last = this.probedAt.get(machine.id);
+    this.probedAt.set(machine.id, now);
+    let active = false;
+    let cpu = machine.cpuTicks;
+    try {
+      const activity = await cloud.access.activity(machine);
+      const elapsedUs = (now - (last ?? now)) * 1000;
+      active = activity.sessions > 0 || (machine.cpuTicks !== undefined && last !== undefined && activity.cpuTicks - machine.cpuTicks > elapsedUs * busyShare);
+      cpu = activity.cpuTicks;
+    } catch (err) {
+      log.debug({ err }, 'activity probe failed');
+    }
+    const activeAt = active ? now : (machine.activeAt ?? machine.allocatedAt ?? now);
+    const idle = now - activeAt >= type.idleLimitMs;
+    const expired = now - (machine.allocatedAt ?? now) >= type.maxLifetimeMs;
+    if (!idle && !expired) {
+      await engine.machines.update(machine.id, (r) => {
+        if (r.state !== 'allocated') return undefined;
+        const { warnedAt: _cleared, ...rest } = r;
+        return { ...rest, activeAt, ...(cpu === undefined ? {} : { cpuTicks: cpu }) };
+      });
+      return;
+    }
+    const reason = expired ? 'maximum lifetime reached' : 'idle past the limit';
+    if (machine.warnedAt === undefined) {
+      await engine.machines.update(machine.id, (r) => (r.state === 'allocated' ? { ...r, warnedAt: now, activeAt, ...(cpu === undefined ? {} : { cpuTicks: cpu }) } : undefined));
+      publishMachineEvent(engine.bus, { kind: 'reclaim-warning', at: now, machineId: machine.id, type: machine.type, reason, ...(machine.user ? { user: machine.user } : {}) });
+      log.info({ reason, graceMs: engine.config.poolManager.reclaimGraceMs }, 'reclaim warning sent');
+      return;
+    }
+    if (now - machine.warnedAt < engine.config.poolManager.reclaimGraceMs) return;
+    const reclaimed = await engine.machines.update(machine.id, (r) => (r.state === 'allocated' ? { ...r, state: 'deleting', reason: `reclaimed: ${reason}` } : undefined));
+    if (!reclaimed) return;
+    this.probedAt.delete(machine.id);
+    log.info({ reason, user: machine.user }, 'machine reclaimed');
+    publishMachineEvent(engine.bus, { kind: 'reclaimed', at: now, machineId: machine.id, type: machine.type, reason, ...(machine.user ? { user: machine.user } : {}) });
+    await recordUsage(engine.bus, { event: 'reclaimed', at: now, installation: engine.installation, type: machine.type, cloud: machine.cloud, machineId: machine.id, reason, ...(machine.user ? { user: machine.user } : {}) });
+    engine.kick();
+  }
+}

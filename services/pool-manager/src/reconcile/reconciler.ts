@@ -1,0 +1,21 @@
+import type { Engine } from '../engine.js';
+
+/** One idempotent step of keeping pools right; reads state, writes with CAS, never sleeps. */
+export interface Reconciler {
+  /** Dotted name, in every log line and metric label: `pool.launch-deficit`. */
+  readonly name: string;
+  reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }>;
+}
+
+/** Runs `fn` over items with at most `limit` in flight. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await fn(item);
+      }
+    }),
+  );
+}

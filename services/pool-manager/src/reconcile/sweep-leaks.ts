@@ -1,0 +1,84 @@
+import { OwnerTag, type Instance } from '@hearth/clouds';
+import type { Engine } from '../engine.js';
+import type { Reconciler } from './reconciler.js';
+import { fail } from './watch-boot.js';
+
+/**
+ * `pool.sweep-leaks`: compares each cloud's tagged instances with the records.
+ * - An instance tagged as allocated to a user but without a record gets its record back
+ *   (state was lost): a user's machine is never deleted as a leak.
+ * - Any other tagged instance without a record is terminated on its second sighting, so a
+ *   launch in flight is never mistaken for a leak.
+ * - A ready or allocated record whose instance is gone from the cloud is marked vanished and failed.
+ */
+export class SweepLeaks implements Reconciler {
+  readonly name = 'pool.sweep-leaks';
+  private readonly seen = new Set<string>();
+  private lastRun = 0;
+
+  constructor(private readonly intervalMs = 10_000) {}
+
+  async reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }> {
+    if (Date.now() - this.lastRun < this.intervalMs) return {};
+    this.lastRun = Date.now();
+    const sightings = new Set<string>();
+    for (const cloud of engine.clouds.values()) {
+      const log = engine.log.child({ cloud: cloud.name, reconciler: this.name });
+      let instances: Instance[];
+      try {
+        instances = await cloud.driver.list({ log });
+      } catch (err) {
+        log.debug({ err }, 'listing failed; sweep skipped for this cloud');
+        continue;
+      }
+      const byRef = new Map(instances.map((i) => [i.ref.id, i]));
+      const known = new Set<string>();
+      for (const m of engine.machines.all()) {
+        if (m.cloud !== cloud.name) continue;
+        if (m.cloudRef) known.add(m.cloudRef);
+        if (m.cloudRef && (m.state === 'ready' || m.state === 'allocated') && !byRef.has(m.cloudRef)) {
+          await fail(engine, { ...m, vanished: true }, 'instance vanished from the cloud');
+        }
+      }
+      for (const instance of instances) {
+        if (known.has(instance.ref.id) || instance.state === 'deleting') continue;
+        const machineId = instance.tags[OwnerTag.Machine];
+        const record = machineId ? engine.machines.get(machineId) : undefined;
+        if (record && !record.cloudRef) continue; // launched, id not recorded yet
+        if (machineId && instance.tags[OwnerTag.User] && !record) {
+          await this.rebuild(engine, cloud.name, cloud.region, machineId, instance);
+          continue;
+        }
+        const key = `${cloud.name}/${instance.ref.id}`;
+        sightings.add(key);
+        if (!this.seen.has(key)) continue; // first sighting: not a race with a launch in flight
+        log.warn({ instance: instance.ref.id, machineId }, 'deleting leaked instance');
+        await cloud.driver.terminate(instance.ref, { log }).catch((err: unknown) => log.warn({ err }, 'deleting leak failed'));
+      }
+    }
+    this.seen.clear();
+    for (const key of sightings) this.seen.add(key);
+    return {};
+  }
+
+  private async rebuild(engine: Engine, cloud: string, region: string, machineId: string, instance: Instance): Promise<void> {
+    const allocatedAt = Date.parse(instance.tags[OwnerTag.AllocatedAt] ?? '') || Date.now();
+    await engine.machines
+      .create({
+        id: machineId,
+        type: instance.tags[OwnerTag.Type] ?? 'unknown',
+        cloud,
+        region,
+        state: 'allocated',
+        cloudRef: instance.ref.id,
+        ...(instance.privateIp ? { privateIp: instance.privateIp } : {}),
+        user: instance.tags[OwnerTag.User] ?? '',
+        createdAt: instance.createdAt.getTime(),
+        updatedAt: Date.now(),
+        allocatedAt,
+        activeAt: Date.now(),
+      })
+      .catch(() => undefined); // another pass rebuilt it first
+    engine.log.info({ machineId, cloud, user: instance.tags[OwnerTag.User] }, 'machine record rebuilt from cloud tags');
+  }
+}
