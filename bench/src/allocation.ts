@@ -46,8 +46,8 @@ async function allocationLatency(): Promise<void> {
   const t0 = performance.now();
   while ([...pm.running.engine.machines.ready('analysis')].length < ready) await new Promise((r) => setTimeout(r, 200));
   const warmupSeconds = (performance.now() - t0) / 1000;
-  // measure allocation itself: pause refills, so launches do not share the disk with it
-  await pm.running.engine.pools.resize('analysis', `s${scenario}-sim-0`, { minReady: 0 }, 'bench');
+  // measure allocation itself: stop reconciling, so refills do not share the disk with it
+  await pm.running.controller.stop();
   const once = async (user: string): Promise<number> => {
     const s = performance.now();
     const reply = await request(client, subjects.machines.allocate, { type: 'analysis', user, sshPublicKey: key }, { timeoutMs: 30_000 });
@@ -99,7 +99,7 @@ async function reconcileScale(count: number): Promise<Record<string, string | nu
     const ref = await cloud.driver.launch({ machineId: id, type: 'analysis', image: 'debian', cpus: 1, memoryMb: 512, authorizedKeys: [], tags: { [OwnerTag.Installation]: engine.installation, [OwnerTag.Machine]: id, [OwnerTag.Type]: 'analysis', ...(allocated ? { [OwnerTag.User]: 'u' } : {}) } });
     const record: MachineRecord = { id, type: 'analysis', cloud: cloud.name, region: cloud.region, state: allocated ? 'allocated' : 'ready', cloudRef: ref.id, privateIp: '10.0.0.1', createdAt: now, updatedAt: now, readyAt: now, activeAt: now, ...(allocated ? { user: 'u', allocatedAt: now } : {}) };
     writes.push(kv.put(id, record));
-    if (writes.length >= 512) await Promise.all(writes.splice(0));
+    if (writes.length >= 64) await Promise.all(writes.splice(0));
   }
   await Promise.all(writes);
   while (engine.machines.size < count) await new Promise((r) => setTimeout(r, 100));

@@ -25,3 +25,13 @@ export {
   systemClock,
 } from './sim/index.js';
 export type { Clock, Random, SimDeps, SimDriverFactory } from './sim/index.js';
+export {
+  DockerConfig,
+  DockerDriver,
+  DockerLimits,
+  analysisImageScript,
+  defaultSocketPath,
+  dockerDriver,
+  ensureAnalysisImage,
+} from './docker/index.js';
+export type { DockerDeps, EnsureAnalysisImageOptions } from './docker/index.js';

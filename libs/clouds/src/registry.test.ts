@@ -19,7 +19,7 @@ describe('createDriver', () => {
 
   it('refuses an unknown kind, naming the kinds it knows', () => {
     const config = { driver: 'vsphere', name: 'vs-1' } as unknown as DriverConfig;
-    expect(() => createDriver(config, deps)).toThrow(/cloud vs-1: unknown driver "vsphere" \(known: sim/);
+    expect(() => createDriver(config, deps)).toThrow(/cloud vs-1: unknown driver "vsphere" \(known: docker, sim/);
   });
 
   it('refuses a config its driver schema rejects, naming every bad path', () => {

@@ -1,5 +1,6 @@
 import { formatPath, schemaIssues } from '@hearth/config';
 import type { CloudDriver, DriverFactory, DriverKind } from './driver.js';
+import { dockerDriver } from './docker/index.js';
 import { simDriver } from './sim/index.js';
 
 /**
@@ -8,6 +9,7 @@ import { simDriver } from './sim/index.js';
  * manager builds its cloud config union from the `configSchema` of each entry.
  */
 export const drivers = {
+  docker: dockerDriver,
   sim: simDriver,
 } as const satisfies { readonly [K in DriverKind]?: DriverFactory<{ readonly driver: K }> };
 

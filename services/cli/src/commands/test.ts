@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { environment } from '@hearth/config';
 import { repoRoot } from '../stack/paths.js';
-import { ensureNatsServer, MissingRequirementError } from '../system/requirements.js';
+import { ensureDocker, ensureNatsServer, ensureProgram, MissingRequirementError } from '../system/requirements.js';
 import { ui } from '../ui/terminal.js';
 
 /**
@@ -11,9 +11,16 @@ import { ui } from '../ui/terminal.js';
  * then runs the whole vitest suite (unit, integration, end-to-end) and exits with its code.
  */
 export async function test(args: string[], opts: { install?: boolean; lint?: boolean }): Promise<number> {
+  mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
   let natsPath: string;
+  const ensure = { install: opts.install !== false, say: ui.step };
   try {
-    natsPath = (await ensureNatsServer('nats-server', { install: opts.install !== false, allowUnsafe: false, say: ui.step })).path;
+    natsPath = (await ensureNatsServer('nats-server', { ...ensure, allowUnsafe: false })).path;
+    // the Docker cloud's tests run real containers from an image built with debootstrap
+    await ensureProgram('debootstrap', 'debootstrap', 'the machine image is built from a debootstrap tree', ensure);
+    ui.step('checking the Docker engine');
+    const dockerProblem = await ensureDocker({ ...ensure, logFile: join(repoRoot, 'test-results', 'dockerd.log') });
+    if (dockerProblem) throw new MissingRequirementError('docker', `the tests need a Docker engine: ${dockerProblem}`);
   } catch (err) {
     if (err instanceof MissingRequirementError) {
       ui.error(err.message);

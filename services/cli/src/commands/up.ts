@@ -9,6 +9,7 @@ import { StackStartError, Supervisor } from '../stack/supervisor.js';
 import { ensureDocker, ensureNatsServer } from '../system/requirements.js';
 import { printStack } from './status.js';
 import { ui } from '../ui/terminal.js';
+import { localDefaults } from '../stack/local-defaults.js';
 
 export interface UpOptions extends StackOptions {
   detach?: boolean;
@@ -40,11 +41,14 @@ export async function up(opts: UpOptions): Promise<number> {
   });
   const warnings: string[] = [];
   if (!opts.supervise) {
+    let dockerProblem: string | undefined = 'Docker was left out with --no-docker';
     if (opts.docker !== false) {
       ui.step('checking the Docker engine');
-      const problem = await ensureDocker({ install, say: ui.step, logFile: paths.logFile('dockerd') });
-      if (problem) warnings.push(`local Docker cloud unavailable: ${problem}`);
+      dockerProblem = await ensureDocker({ install, say: ui.step, logFile: paths.logFile('dockerd') });
     }
+    const defaults = await localDefaults(ctx.config, dockerProblem, { install, say: ui.step });
+    ctx.set.push(...defaults.set);
+    warnings.push(...defaults.warnings);
     ui.step('checking configuration');
     await checkServiceConfigs(ctx.configPath, ctx.set);
     await checkPorts(stackPorts(ctx.config));

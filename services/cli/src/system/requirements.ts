@@ -162,3 +162,19 @@ export async function ensureDocker(opts: EnsureOptions & { logFile: string }): P
   }
   return `dockerd did not answer within 30 s; see ${opts.logFile}`;
 }
+
+/**
+ * Finds `program`, installing Debian package `pkg` as root when it is missing.
+ * @throws MissingRequirementError naming the package and the command that installs it
+ */
+export async function ensureProgram(program: string, pkg: string, why: string, opts: EnsureOptions): Promise<string> {
+  const found = which(program);
+  if (found) return found;
+  if (opts.install && isRoot() && hasApt()) {
+    opts.say(`${program} is missing (${why}); installing ${pkg}`);
+    await aptInstall([pkg], opts.say);
+    const installed = which(program);
+    if (installed) return installed;
+  }
+  throw new MissingRequirementError(program, `${program} is not installed; ${why}. Install it as root with: apt-get install ${pkg}`);
+}

@@ -4,6 +4,8 @@ import { forEachLimited, type Reconciler } from './reconciler.js';
 
 /** CPU use below this share of one core over a probe interval counts as idle. */
 const busyShare = 0.02;
+/** ...and below this much CPU time at all: the probe itself (sshd, sh, who, awk) costs a few ms. */
+const probeCostUs = 100_000;
 
 /**
  * `machine.reclaim-idle`: probes every allocated machine over SSH (logged-in sessions and
@@ -40,7 +42,8 @@ export class ReclaimIdle implements Reconciler {
     try {
       const activity = await cloud.access.activity(machine);
       const elapsedUs = (now - (last ?? now)) * 1000;
-      active = activity.sessions > 0 || (machine.cpuTicks !== undefined && last !== undefined && activity.cpuTicks - machine.cpuTicks > elapsedUs * busyShare);
+      const busyUs = Math.max(elapsedUs * busyShare, probeCostUs);
+      active = activity.sessions > 0 || (machine.cpuTicks !== undefined && last !== undefined && activity.cpuTicks - machine.cpuTicks > busyUs);
       cpu = activity.cpuTicks;
     } catch (err) {
       log.debug({ err }, 'activity probe failed');
