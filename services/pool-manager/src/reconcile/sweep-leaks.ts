@@ -44,7 +44,11 @@ export class SweepLeaks implements Reconciler {
         if (known.has(instance.ref.id) || instance.state === 'deleting') continue;
         const machineId = instance.tags[OwnerTag.Machine];
         const record = machineId ? engine.machines.get(machineId) : undefined;
-        if (record && !record.cloudRef) continue; // launched, id not recorded yet
+        if (record && !record.cloudRef) {
+          // the cloud made it but its id was never recorded (a crash mid-launch): adopt it
+          await this.adopt(engine, record.id, instance);
+          continue;
+        }
         if (machineId && instance.tags[OwnerTag.User] && !record) {
           await this.rebuild(engine, cloud.name, cloud.region, machineId, instance);
           continue;
@@ -59,6 +63,15 @@ export class SweepLeaks implements Reconciler {
     this.seen.clear();
     for (const key of sightings) this.seen.add(key);
     return {};
+  }
+
+  private async adopt(engine: Engine, machineId: string, instance: Instance): Promise<void> {
+    const now = Date.now();
+    const type = engine.types.get(instance.tags[OwnerTag.Type] ?? '');
+    const adopted = await engine.machines.update(machineId, (r) =>
+      r.state === 'launching' && !r.cloudRef ? { ...r, state: 'booting', cloudRef: instance.ref.id, launchedAt: now, bootDeadline: now + (type?.bootTimeoutMs ?? 300_000) } : undefined,
+    );
+    if (adopted) engine.log.info({ machineId, cloud: adopted.cloud, reconciler: this.name }, 'instance of an unfinished launch adopted');
   }
 
   private async rebuild(engine: Engine, cloud: string, region: string, machineId: string, instance: Instance): Promise<void> {
