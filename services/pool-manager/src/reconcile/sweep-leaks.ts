@@ -38,6 +38,11 @@ export class SweepLeaks implements Reconciler {
         if (m.cloudRef) known.add(m.cloudRef);
         if (m.cloudRef && (m.state === 'ready' || m.state === 'allocated') && !byRef.has(m.cloudRef)) {
           await fail(engine, { ...m, vanished: true }, 'instance vanished from the cloud');
+        } else if (m.cloudRef && m.state === 'ready') {
+          // a warm machine that stopped (an engine restart, a crash) must not be handed out;
+          // an allocated one is left alone: it holds a user's work
+          const state = byRef.get(m.cloudRef)?.state;
+          if (state === 'stopped' || state === 'error') await fail(engine, m, `instance ${state} while ready`);
         }
       }
       for (const instance of instances) {
