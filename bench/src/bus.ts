@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connectBus, createService, request, subjects } from '@hearth/bus';
-import { environment } from '@hearth/config';
 import { createLogger } from '@hearth/log';
+import { startNats } from './nats-server.js';
 import { percentiles, report } from './stats.js';
 
 /**
@@ -12,22 +8,10 @@ import { percentiles, report } from './stats.js';
  * envelope handling), one client at a time and with 64 concurrent clients.
  */
 export async function busBench(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'hearth-bench-'));
-  const conf = join(dir, 'nats.conf');
-  await writeFile(conf, `listen: 127.0.0.1:-1\njetstream { store_dir: "${dir}/js"\n sync_interval: always }\n`);
-  const server = spawn(environment()['HEARTH_NATS_SERVER'] ?? 'nats-server', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let log = '';
-    server.once('exit', () => reject(new Error(`nats-server exited:\n${log}`)));
-    server.stderr.on('data', (d: Buffer) => {
-      log += d.toString();
-      const m = /client connections on [\d.]+:(\d+)/.exec(log);
-      if (m && log.includes('Server is ready')) resolve(Number(m[1]));
-    });
-  });
+  const nats = await startNats();
   const log = createLogger({ service: 'bench', level: 'silent' });
-  const serverBus = await connectBus({ servers: `nats://127.0.0.1:${port}`, name: 'bench-server', log });
-  const clientBus = await connectBus({ servers: `nats://127.0.0.1:${port}`, name: 'bench-client', log });
+  const serverBus = await connectBus({ servers: nats.url, name: 'bench-server', log });
+  const clientBus = await connectBus({ servers: nats.url, name: 'bench-client', log });
   const service = await createService(serverBus, { name: 'bench', version: '0.0.0' });
   const once = async (): Promise<number> => {
     const t0 = performance.now();
@@ -67,7 +51,6 @@ export async function busBench(): Promise<void> {
     await service.stop();
     await clientBus.close();
     await serverBus.close();
-    server.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
+    await nats.stop();
   }
 }

@@ -24,9 +24,15 @@ export async function startNats(): Promise<BenchNats> {
       if (m && log.includes('Server is ready')) resolve(Number(m[1]));
     });
   });
+  // a benchmark that crashes must not leave its server behind
+  const onExit = (): void => {
+    server.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
   return {
     url: `nats://127.0.0.1:${port}`,
     stop: async () => {
+      process.off('exit', onExit);
       server.removeAllListeners('exit');
       await new Promise<void>((resolve) => {
         server.once('exit', () => resolve());

@@ -34,7 +34,8 @@ stackOptions(program.command('up'))
   .action(async (opts) => exit(await up(opts)));
 
 stackOptions(program.command('down'))
-  .description('stop the local stack and every process it started')
+  .description('stop the local stack and every process it started (machines on the Docker cloud keep running)')
+  .option('--delete-machines', "also delete this installation's machines on the local Docker cloud")
   .action(async (opts) => exit(await down(opts)));
 
 stackOptions(program.command('status'))
