@@ -1,8 +1,9 @@
 import { allocationBench } from './allocation.js';
 import { busBench } from './bus.js';
+import { dockerLoginBench } from './docker-login.js';
 
 /** `npm run bench [-- NAME…]`: runs the named benchmarks, or all. Figures only; nothing passes or fails. */
-const benches: Record<string, () => Promise<void>> = { bus: busBench, allocation: allocationBench };
+const benches: Record<string, () => Promise<void>> = { bus: busBench, allocation: allocationBench, 'docker-login': dockerLoginBench };
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !(name in benches));

@@ -1,4 +1,4 @@
-export { generateKeyPair, loadOrCreateKeyPair } from './keys.js';
+export { generateKeyPair, isUsableKeyPair, loadOrCreateKeyPair } from './keys.js';
 export type { KeyPair } from './keys.js';
 export { SshError, SshSession } from './session.js';
 export type { ExecResult, SshTarget } from './session.js';

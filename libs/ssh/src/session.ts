@@ -1,3 +1,4 @@
+import { connect as tcpConnect } from 'node:net';
 import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
 
 /** Where and how to log in. */
@@ -96,8 +97,11 @@ export class SshSession {
 function connect(config: ConnectConfig, timeoutMs: number): Promise<ssh2.Client> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
+    // short commands over SSH otherwise stall ~40 ms on Nagle plus delayed ACKs
+    const sock = config.sock ?? tcpConnect({ host: config.host ?? '', port: config.port ?? 22 }).setNoDelay(true);
     const timer = setTimeout(() => {
       client.end();
+      sock.destroy();
       reject(new SshError('timeout', `no SSH login to ${config.host}:${config.port} within ${timeoutMs} ms`));
     }, timeoutMs);
     client.once('ready', () => {
@@ -108,6 +112,13 @@ function connect(config: ConnectConfig, timeoutMs: number): Promise<ssh2.Client>
       clearTimeout(timer);
       reject(new SshError('connect', `SSH to ${config.host}:${config.port}: ${err.message}`, { cause: err }));
     });
-    client.connect({ ...config, readyTimeout: timeoutMs, keepaliveInterval: 15_000 });
+    try {
+      client.connect({ ...config, sock, readyTimeout: timeoutMs, keepaliveInterval: 15_000 });
+    } catch (err) {
+      // a key that does not parse throws here, before any event
+      clearTimeout(timer);
+      sock.destroy();
+      reject(new SshError('connect', `SSH to ${config.host}:${config.port}: ${(err as Error).message}`, { cause: err }));
+    }
   });
 }

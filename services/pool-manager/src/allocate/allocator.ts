@@ -38,6 +38,7 @@ export class Allocator {
     this.background(recordUsage(engine.bus, { event: 'requested', at: started, installation: engine.installation, type: request.type, user: request.user, requestId }), 'recording usage');
     const deadline = started + (request.waitMs ?? engine.config.poolManager.queueWaitMs);
     let warm = true;
+    let woken = false;
     for (let first = true; ; first = false) {
       // requests already waiting for this type are served first
       const machine = first && engine.queue.length(request.type) > 0 ? undefined : await this.claim(request);
@@ -57,7 +58,9 @@ export class Allocator {
         }
       }
       warm = false;
-      await this.wait(request, requestId, deadline);
+      // woken for a machine another request took first: keep this request's place at the head
+      await this.wait(request, requestId, deadline, woken);
+      woken = true;
     }
   }
 
@@ -124,7 +127,7 @@ export class Allocator {
   }
 
   /** Waits in the queue until woken by a ready machine; rejects at the deadline or on cancel. */
-  private wait(request: AllocateRequest, requestId: string, deadline: number): Promise<void> {
+  private wait(request: AllocateRequest, requestId: string, deadline: number, front: boolean): Promise<void> {
     const { engine } = this;
     return new Promise<void>((resolve, reject) => {
       const remaining = deadline - Date.now();
@@ -137,7 +140,7 @@ export class Allocator {
         this.announcePositions(request.type);
         reject(this.expired(request));
       }, remaining);
-      const position = engine.queue.add({
+      const waiter = {
         requestId,
         request,
         enqueuedAt: Date.now(),
@@ -146,11 +149,12 @@ export class Allocator {
           this.announcePositions(request.type);
           resolve();
         },
-        fail: (err) => {
+        fail: (err: Error) => {
           clearTimeout(timer);
           reject(err);
         },
-      });
+      };
+      const position = front ? engine.queue.requeue(waiter) : engine.queue.add(waiter);
       engine.metrics.queued.set({ type: request.type }, engine.queue.length(request.type));
       publishMachineEvent(engine.bus, { kind: 'queued', at: Date.now(), requestId, type: request.type, user: request.user, position });
       engine.kick(); // the queue raises the pool's target

@@ -41,11 +41,12 @@ export class RequestQueue {
     return index >= 0 ? queue.splice(index, 1)[0] : undefined;
   }
 
-  /** Puts a waiter back at the head (it was woken but lost the machine to a race). */
-  requeue(waiter: Waiter): void {
+  /** Puts a waiter back at the head (it was woken but lost the machine to a race); returns 1. */
+  requeue(waiter: Waiter): number {
     let queue = this.queues.get(waiter.request.type);
     if (!queue) this.queues.set(waiter.request.type, (queue = []));
     queue.unshift(waiter);
+    return 1;
   }
 
   length(type: string): number {

@@ -64,5 +64,6 @@ export class Controller {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    for (const reconciler of this.reconcilers) await reconciler.drain?.();
   }
 }

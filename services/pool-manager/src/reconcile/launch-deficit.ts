@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { publishMachineEvent, recordUsage, type MachineRecord } from '@hearth/bus';
 import { CloudError, OwnerTag, QuotaExceededError } from '@hearth/clouds';
 import type { Cloud } from '../clouds.js';
+import type { MachineType } from '../config.js';
 import { emptyCounts, planPool, type StateCounts } from '../domain/pool-target.js';
 import type { Engine } from '../engine.js';
 import type { Reconciler } from './reconciler.js';
@@ -19,10 +20,13 @@ const backoffStepsMs = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 export class LaunchDeficit implements Reconciler {
   readonly name = 'pool.launch-deficit';
   private readonly backoff = new Map<string, { until: number; step: number }>();
+  /** Cloud calls still under way; their records already count towards their pools. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   async reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }> {
     const counts = countByPool(engine);
     const launches: Promise<void>[] = [];
+    let launched = 0;
     for (const pool of engine.pools.all()) {
       const cloud = engine.clouds.get(pool.cloud);
       const type = engine.types.get(pool.type);
@@ -34,10 +38,17 @@ export class LaunchDeficit implements Reconciler {
       const headroom = cloud.view.healthy && !cloud.view.drained && !waiting ? Infinity : 0;
       const plan = planPool(pool, c, engine.queue.length(pool.type), headroom);
       for (let i = 0; i < plan.launch; i++) launches.push(this.launch(engine, cloud, pool.type, key));
+      launched += plan.launch;
       if (plan.trim > 0) await trim(engine, pool.type, pool.cloud, plan.trim);
     }
+    // the records are written before this pass ends, so the next pass counts them; the
+    // cloud calls go on outside the pass, so a slow cloud never holds up the others
     await Promise.all(launches);
-    return {};
+    return launched > 0 ? { requeueAfterMs: 200 } : {};
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all([...this.inFlight]);
   }
 
   private async launch(engine: Engine, cloud: Cloud, typeName: string, key: string): Promise<void> {
@@ -49,6 +60,12 @@ export class LaunchDeficit implements Reconciler {
     // the record exists before the cloud is asked, so a crash mid-launch leaves a trace to finish or clean up
     await engine.machines.create({ id, type: typeName, cloud: cloud.name, region: cloud.region, state: 'launching', createdAt: now, updatedAt: now });
     publishMachineEvent(engine.bus, { kind: 'launching', at: now, machineId: id, type: typeName });
+    const call = this.callCloud(engine, cloud, type, key, id, log).finally(() => this.inFlight.delete(call));
+    this.inFlight.add(call);
+  }
+
+  private async callCloud(engine: Engine, cloud: Cloud, type: MachineType, key: string, id: string, log: Engine['log']): Promise<void> {
+    const typeName = type.name;
     try {
       const ref = await cloud.launches.run(() =>
         cloud.driver.launch(
@@ -70,6 +87,7 @@ export class LaunchDeficit implements Reconciler {
       engine.metrics.launches.inc({ cloud: cloud.name, outcome: 'ok' });
       await recordUsage(engine.bus, { event: 'launched', at: launchedAt, installation: engine.installation, type: typeName, cloud: cloud.name, region: cloud.region, machineId: id });
       this.backoff.delete(key);
+      engine.kick(); // look at it booting soon, not an interval from now
     } catch (err) {
       const outcome = err instanceof CloudError ? err.name : 'error';
       engine.metrics.launches.inc({ cloud: cloud.name, outcome });

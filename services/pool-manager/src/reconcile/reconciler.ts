@@ -5,6 +5,8 @@ export interface Reconciler {
   /** Dotted name, in every log line and metric label: `pool.launch-deficit`. */
   readonly name: string;
   reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }>;
+  /** Waits for work the reconciler started outside a pass (cloud calls in flight). */
+  drain?(): Promise<void>;
 }
 
 /** Runs `fn` over items with at most `limit` in flight. */
