@@ -91,10 +91,10 @@ export async function ensureStorage(bus: Bus, opts: EnsureStorageOptions = {}): 
     const kv = await kvm.create(def.name, options);
     // create() binds to an existing bucket as it is; bring changed settings up to date
     const status = await kv.status();
-    if (status.history !== def.history || status.description !== def.description) {
-      const stream = `KV_${def.name}`;
-      const { config } = await jsm.streams.info(stream);
-      await jsm.streams.update(stream, { ...config, max_msgs_per_subject: def.history, description: def.description });
+    const stream = `KV_${def.name}`;
+    const { config } = await jsm.streams.info(stream);
+    if (status.history !== def.history || status.description !== def.description || config.num_replicas !== replicas) {
+      await jsm.streams.update(stream, { ...config, max_msgs_per_subject: def.history, description: def.description, num_replicas: replicas });
     }
   }
 }

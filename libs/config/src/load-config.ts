@@ -20,7 +20,7 @@ export interface LoadConfigOptions {
   path?: string;
   /** Environment for `${env:NAME}` references; an empty object when absent. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Overrides in `path=value` form (`nats.port=4333`, `pools[0].max=5`); values parse as YAML scalars. */
+  /** Overrides in `path=value` form (`nats.server.port=4333`, `pools[0].max=5`); values parse as YAML scalars. */
   set?: readonly string[];
 }
 
@@ -121,7 +121,7 @@ function applyOverride(
   const eq = entry.indexOf('=');
   const keys = eq > 0 ? parsePath(entry.slice(0, eq)) : undefined;
   if (!keys || keys.length === 0) {
-    report([], `cannot read override ${JSON.stringify(entry)}: expected path=value, e.g. nats.port=4333`, '<--set>');
+    report([], `cannot read override ${JSON.stringify(entry)}: expected path=value, e.g. nats.server.port=4333`, '<--set>');
     return undefined;
   }
   const raw = entry.slice(eq + 1);

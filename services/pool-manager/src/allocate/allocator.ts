@@ -66,7 +66,10 @@ export class Allocator {
 
   /** Takes the best ready machine by compare-and-set, or undefined when none is left. */
   private async claim(request: AllocateRequest): Promise<MachineRecord | undefined> {
-    const views = new Map<string, CloudView>([...this.engine.clouds].map(([name, cloud]) => [name, cloud.view]));
+    // a cloud's weight for this type is its pool's weight
+    const views = new Map<string, CloudView>(
+      [...this.engine.clouds].map(([name, cloud]) => [name, { ...cloud.view, weight: this.engine.pools.get(request.type, name)?.weight ?? cloud.view.weight }]),
+    );
     for (;;) {
       const candidate = chooseMachine(this.engine.machines.ready(request.type), { ...(request.region ? { region: request.region } : {}), clouds: views, claimed: this.claimed });
       if (!candidate) return undefined;
