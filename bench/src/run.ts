@@ -1,11 +1,12 @@
-import { allocationBench } from './allocation.js';
+import { allocationBench, reconcileBench } from './allocation.js';
 import { busBench } from './bus.js';
 import { dockerLoginBench } from './docker-login.js';
 
 /** `npm run bench [-- NAME…]`: runs the named benchmarks, or all. Figures only; nothing passes or fails. */
-const benches: Record<string, () => Promise<void>> = { bus: busBench, allocation: allocationBench, 'docker-login': dockerLoginBench };
+const benches: Record<string, () => Promise<void>> = { bus: busBench, allocation: allocationBench,
+  reconcile: reconcileBench, 'docker-login': dockerLoginBench };
 
-const wanted = process.argv.slice(2);
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const unknown = wanted.filter((name) => !(name in benches));
 if (unknown.length > 0) {
   console.error(`unknown benchmark: ${unknown.join(', ')}; expected one of: ${Object.keys(benches).join(', ')}`);

@@ -60,8 +60,6 @@ export const MachineRecord = Type.Object({
   allocatedAt: Type.Optional(Type.Integer()),
   /** Last time the activity probe saw a session or CPU use. */
   activeAt: Type.Optional(Type.Integer()),
-  /** CPU time (ticks) at the last activity probe. */
-  cpuTicks: Type.Optional(Type.Number()),
   warnedAt: Type.Optional(Type.Integer()),
   /** Why it failed, or why it is being deleted. */
   reason: Type.Optional(Type.String()),

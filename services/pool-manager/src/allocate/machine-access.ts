@@ -9,7 +9,7 @@ export interface MachineAccess {
   /** Creates the user with their key (and sudo if allowed); returns how they connect. */
   personalize(machine: MachineRecord, user: string, publicKey: string, sudo: boolean): Promise<Connection>;
   /** Logged-in sessions and CPU time used so far (microseconds), for the idle check. */
-  activity(machine: MachineRecord): Promise<{ sessions: number; cpuTicks: number }>;
+  activity(machine: MachineRecord): Promise<{ sessions: number; cpuUs: number }>;
   /** Drops the kept session of a machine that is going away. */
   forget(machineId: string): void;
   close(): void;
@@ -81,11 +81,11 @@ export class SshAccess implements MachineAccess {
     return { host: machine.privateIp ?? '', port: 22, user };
   }
 
-  async activity(machine: MachineRecord): Promise<{ sessions: number; cpuTicks: number }> {
+  async activity(machine: MachineRecord): Promise<{ sessions: number; cpuUs: number }> {
     const session = await this.session(machine);
     const result = await session.exec(activityScript, { timeoutMs: 5_000 });
-    const [sessions = '0', ticks = '0'] = result.stdout.trim().split('\n');
-    return { sessions: Number(sessions), cpuTicks: Number(ticks) };
+    const [sessions = '0', cpu = '0'] = result.stdout.trim().split('\n');
+    return { sessions: Number(sessions), cpuUs: Number(cpu) };
   }
 
   forget(machineId: string): void {
@@ -109,8 +109,8 @@ export class SimAccess implements MachineAccess {
   async personalize(machine: MachineRecord, user: string): Promise<Connection> {
     return { host: machine.privateIp ?? '0.0.0.0', port: 22, user };
   }
-  async activity(): Promise<{ sessions: number; cpuTicks: number }> {
-    return { sessions: 0, cpuTicks: 0 };
+  async activity(): Promise<{ sessions: number; cpuUs: number }> {
+    return { sessions: 0, cpuUs: 0 };
   }
   forget(): void {}
   close(): void {}

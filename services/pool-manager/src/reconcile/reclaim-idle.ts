@@ -16,11 +16,19 @@ const probeCostUs = 100_000;
 export class ReclaimIdle implements Reconciler {
   readonly name = 'machine.reclaim-idle';
   private readonly probedAt = new Map<string, number>();
+  /** Last CPU reading and last activity per machine: memory, not KV, so a probe costs no write. */
+  private readonly seen = new Map<string, { cpuUs: number; activeAt: number }>();
 
   async reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }> {
     const { activityProbeIntervalMs } = engine.config.poolManager;
     const due: MachineRecord[] = [];
     const now = Date.now();
+    for (const id of this.probedAt.keys()) {
+      if (engine.machines.get(id)?.state !== 'allocated') {
+        this.probedAt.delete(id);
+        this.seen.delete(id);
+      }
+    }
     for (const m of engine.machines.all()) {
       if (m.state !== 'allocated') continue;
       if (now - (this.probedAt.get(m.id) ?? 0) >= activityProbeIntervalMs) due.push(m);
@@ -37,31 +45,36 @@ export class ReclaimIdle implements Reconciler {
     const log = engine.log.child({ machineId: machine.id, cloud: machine.cloud, reconciler: this.name });
     const last = this.probedAt.get(machine.id);
     this.probedAt.set(machine.id, now);
+    const before = this.seen.get(machine.id);
     let active = false;
-    let cpu = machine.cpuTicks;
     try {
       const activity = await cloud.access.activity(machine);
       const elapsedUs = (now - (last ?? now)) * 1000;
       const busyUs = Math.max(elapsedUs * busyShare, probeCostUs);
-      active = activity.sessions > 0 || (machine.cpuTicks !== undefined && last !== undefined && activity.cpuTicks - machine.cpuTicks > busyUs);
-      cpu = activity.cpuTicks;
+      active = activity.sessions > 0 || (before !== undefined && activity.cpuUs - before.cpuUs > busyUs);
+      this.seen.set(machine.id, { cpuUs: activity.cpuUs, activeAt: active ? now : (before?.activeAt ?? 0) });
     } catch (err) {
       log.debug({ err }, 'activity probe failed');
     }
-    const activeAt = active ? now : (machine.activeAt ?? machine.allocatedAt ?? now);
+    // the stored activeAt survives restarts; memory has the latest
+    const activeAt = Math.max(machine.activeAt ?? machine.allocatedAt ?? now, this.seen.get(machine.id)?.activeAt ?? 0);
     const idle = now - activeAt >= type.idleLimitMs;
     const expired = now - (machine.allocatedAt ?? now) >= type.maxLifetimeMs;
     if (!idle && !expired) {
-      await engine.machines.update(machine.id, (r) => {
-        if (r.state !== 'allocated') return undefined;
-        const { warnedAt: _cleared, ...rest } = r;
-        return { ...rest, activeAt, ...(cpu === undefined ? {} : { cpuTicks: cpu }) };
-      });
+      // write only what changes the outcome: a warning to clear, or activity well past the stored mark
+      const stale = activeAt - (machine.activeAt ?? 0) >= Math.min(type.idleLimitMs / 4, 5 * engine.config.poolManager.activityProbeIntervalMs);
+      if (machine.warnedAt !== undefined || stale) {
+        await engine.machines.update(machine.id, (r) => {
+          if (r.state !== 'allocated') return undefined;
+          const { warnedAt: _cleared, ...rest } = r;
+          return { ...rest, activeAt };
+        });
+      }
       return;
     }
     const reason = expired ? 'maximum lifetime reached' : 'idle past the limit';
     if (machine.warnedAt === undefined) {
-      await engine.machines.update(machine.id, (r) => (r.state === 'allocated' ? { ...r, warnedAt: now, activeAt, ...(cpu === undefined ? {} : { cpuTicks: cpu }) } : undefined));
+      await engine.machines.update(machine.id, (r) => (r.state === 'allocated' ? { ...r, warnedAt: now, activeAt } : undefined));
       publishMachineEvent(engine.bus, { kind: 'reclaim-warning', at: now, machineId: machine.id, type: machine.type, reason, ...(machine.user ? { user: machine.user } : {}) });
       log.info({ reason, graceMs: engine.config.poolManager.reclaimGraceMs }, 'reclaim warning sent');
       return;
@@ -70,6 +83,7 @@ export class ReclaimIdle implements Reconciler {
     const reclaimed = await engine.machines.update(machine.id, (r) => (r.state === 'allocated' ? { ...r, state: 'deleting', reason: `reclaimed: ${reason}` } : undefined));
     if (!reclaimed) return;
     this.probedAt.delete(machine.id);
+    this.seen.delete(machine.id);
     log.info({ reason, user: machine.user }, 'machine reclaimed');
     publishMachineEvent(engine.bus, { kind: 'reclaimed', at: now, machineId: machine.id, type: machine.type, reason, ...(machine.user ? { user: machine.user } : {}) });
     await recordUsage(engine.bus, { event: 'reclaimed', at: now, installation: engine.installation, type: machine.type, cloud: machine.cloud, machineId: machine.id, reason, ...(machine.user ? { user: machine.user } : {}) });

@@ -1,4 +1,5 @@
 import { OwnerTag, type Instance } from '@hearth/clouds';
+import type { MachineRecord } from '@hearth/bus';
 import type { Engine } from '../engine.js';
 import type { Reconciler } from './reconciler.js';
 import { fail } from './watch-boot.js';
@@ -22,6 +23,12 @@ export class SweepLeaks implements Reconciler {
     if (Date.now() - this.lastRun < this.intervalMs) return {};
     this.lastRun = Date.now();
     const sightings = new Set<string>();
+    const byCloud = new Map<string, MachineRecord[]>();
+    for (const m of engine.machines.all()) {
+      let list = byCloud.get(m.cloud);
+      if (!list) byCloud.set(m.cloud, (list = []));
+      list.push(m);
+    }
     for (const cloud of engine.clouds.values()) {
       const log = engine.log.child({ cloud: cloud.name, reconciler: this.name });
       let instances: Instance[];
@@ -33,8 +40,7 @@ export class SweepLeaks implements Reconciler {
       }
       const byRef = new Map(instances.map((i) => [i.ref.id, i]));
       const known = new Set<string>();
-      for (const m of engine.machines.all()) {
-        if (m.cloud !== cloud.name) continue;
+      for (const m of byCloud.get(cloud.name) ?? []) {
         if (m.cloudRef) known.add(m.cloudRef);
         if (m.cloudRef && (m.state === 'ready' || m.state === 'allocated') && !byRef.has(m.cloudRef)) {
           await fail(engine, { ...m, vanished: true }, 'instance vanished from the cloud');
