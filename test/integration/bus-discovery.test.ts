@@ -1,21 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { collect, connectBus, createService, request, serviceApi, subjects, type Bus, type Service } from '@hearth/bus';
-import { createLogger } from '@hearth/log';
+import { collect, createService, request, serviceApi, subjects, type Bus, type Service } from '@hearth/bus';
+import { connectPair } from '../helpers/bus.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
 
-const log = createLogger({ service: 'test', level: 'silent' });
 let nats: TestNatsServer;
 let host: Bus;
 let client: Bus;
 
+let pair: Awaited<ReturnType<typeof connectPair>> | undefined;
 beforeAll(async () => {
   nats = await startNatsServer();
-  host = await connectBus({ servers: nats.url, name: 'services', log });
-  client = await connectBus({ servers: nats.url, name: 'caller', log });
+  pair = await connectPair(nats.url);
+  ({ host, client } = pair);
 });
 afterAll(async () => {
-  await client?.close();
-  await host?.close();
+  await pair?.close();
   await nats?.cleanup();
 });
 

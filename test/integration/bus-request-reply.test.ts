@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import {
   checkHealth,
   collect,
-  connectBus,
   createService,
   HealthReport,
   HearthError,
@@ -16,24 +15,23 @@ import {
   type Service,
 } from '@hearth/bus';
 import { schemaIssues } from '@hearth/config';
-import { createLogger } from '@hearth/log';
+import { connectPair, hearthError } from '../helpers/bus.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
 
-const log = createLogger({ service: 'test', level: 'silent' });
 let nats: TestNatsServer;
 /** The connection the services under test live on. */
 let host: Bus;
 /** A separate connection that plays the caller. */
 let client: Bus;
 
+let pair: Awaited<ReturnType<typeof connectPair>> | undefined;
 beforeAll(async () => {
   nats = await startNatsServer();
-  host = await connectBus({ servers: nats.url, name: 'services', log });
-  client = await connectBus({ servers: nats.url, name: 'caller', log });
+  pair = await connectPair(nats.url);
+  ({ host, client } = pair);
 });
 afterAll(async () => {
-  await client?.close();
-  await host?.close();
+  await pair?.close();
   await nats?.cleanup();
 });
 
@@ -45,14 +43,6 @@ async function startService(name: string): Promise<Service> {
 }
 
 /** The HearthError `promise` rejects with (fails the test when it resolves or rejects with anything else). */
-async function hearthError(promise: Promise<unknown>): Promise<HearthError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof HearthError)) throw new Error(`expected a HearthError, got ${String(err)}`);
-  return err;
-}
 
 /** Sends raw bytes, as a client that does not use libs/bus would. */
 async function rawRequest(body: string, headers?: Record<string, string>): Promise<Msg> {

@@ -1,7 +1,8 @@
 import Type, { type Static } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buckets, connectBus, ensureStorage, HearthError, openKv, streams, type Bus, type TypedKv } from '@hearth/bus';
+import { buckets, connectBus, ensureStorage, openKv, streams, type Bus, type TypedKv } from '@hearth/bus';
 import { createLogger } from '@hearth/log';
+import { hearthError } from '../helpers/bus.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
 
 const log = createLogger({ service: 'test', level: 'silent' });
@@ -18,14 +19,6 @@ afterAll(async () => {
 });
 
 /** The HearthError `promise` rejects with (fails the test when it resolves or rejects with anything else). */
-async function hearthError(promise: Promise<unknown>): Promise<HearthError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof HearthError)) throw new Error(`expected a HearthError, got ${String(err)}`);
-  return err;
-}
 
 describe('ensureStorage', () => {
   it('creates every stream, on disk, with its subjects and retention', async () => {

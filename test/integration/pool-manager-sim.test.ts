@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HearthError, request, subjects, type MachineRecord, type UsageEvent } from '@hearth/bus';
+import { request, subjects, type MachineRecord, type UsageEvent } from '@hearth/bus';
 import { OwnerTag } from '@hearth/clouds';
+import { hearthError } from '../helpers/bus.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
 import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -29,15 +30,6 @@ const machines = async (filter: { type?: string; state?: MachineRecord['state'];
 
 const ready = async (type = 'analysis'): Promise<number> => (await machines({ type, state: 'ready' })).length;
 
-async function rejection(promise: Promise<unknown>): Promise<HearthError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof HearthError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function usage(): Promise<UsageEvent[]> {
   const jsm = await pm.bus.jsm();
@@ -92,7 +84,7 @@ describe('pool manager on the sim cloud', () => {
 
   it('answers another user\'s release with NOT_FOUND', async () => {
     const [theirs] = await machines({ user: 'user0' });
-    const err = await rejection(request(pm.bus, subjects.machines.release, { machineId: theirs?.id ?? '', user: 'mallory' }));
+    const err = await hearthError(request(pm.bus, subjects.machines.release, { machineId: theirs?.id ?? '', user: 'mallory' }));
     expect(err.code).toBe('NOT_FOUND');
     expect((await machines({ user: 'user0' })).length).toBe(1);
   });
@@ -104,13 +96,13 @@ describe('pool manager on the sim cloud', () => {
 
   it('ends a queued request at its deadline with a clear error', async () => {
     await request(pm.bus, subjects.pools.resize, { type: 'gpu', cloud: 'sim-a', max: 1, by: 'admin' });
-    const err = await rejection(request(pm.bus, subjects.machines.allocate, { type: 'gpu', user: 'grace', sshPublicKey: userKey, waitMs: 300 }));
+    const err = await hearthError(request(pm.bus, subjects.machines.allocate, { type: 'gpu', user: 'grace', sshPublicKey: userKey, waitMs: 300 }));
     expect(err.code).toBe('TIMEOUT');
     expect(err.message).toMatch(/no gpu machine became ready in time/);
   });
 
   it('cancels a queued request', async () => {
-    const pending = rejection(request(pm.bus, subjects.machines.allocate, { type: 'gpu', user: 'grace', sshPublicKey: userKey, waitMs: 10_000, requestId: 'req-1' }, { timeoutMs: 15_000 }));
+    const pending = hearthError(request(pm.bus, subjects.machines.allocate, { type: 'gpu', user: 'grace', sshPublicKey: userKey, waitMs: 10_000, requestId: 'req-1' }, { timeoutMs: 15_000 }));
     await waitFor(() => pm.running.engine.queue.length('gpu') === 1, { what: 'request queued' });
     expect(await request(pm.bus, subjects.machines.cancel, { requestId: 'req-1' })).toEqual({ cancelled: true });
     expect((await pending).message).toMatch(/cancelled/);
@@ -119,7 +111,7 @@ describe('pool manager on the sim cloud', () => {
 
   it('refuses bad requests naming the field, and launches nothing for them', async () => {
     const before = (await machines()).length;
-    const unknown = await rejection(request(pm.bus, subjects.machines.allocate, { type: 'quantum', user: 'ada', sshPublicKey: userKey }));
+    const unknown = await hearthError(request(pm.bus, subjects.machines.allocate, { type: 'quantum', user: 'ada', sshPublicKey: userKey }));
     expect(unknown.code).toBe('NOT_FOUND');
     expect(unknown.details?.['issues']).toEqual([{ path: 'type', message: 'no such machine type' }]);
     for (const [body, path] of [

@@ -90,6 +90,14 @@ export class Service {
     };
   }
 
+  /**
+   * Resolves once the server has every subscription made so far, so a caller that hears
+   * this service is up never meets "no responders". Call after adding endpoints.
+   */
+  async ready(): Promise<void> {
+    await this.bus.nc.flush();
+  }
+
   /** Unsubscribes after in-flight requests finish. Idempotent. */
   async stop(): Promise<void> {
     const subs = this.subs.splice(0);

@@ -67,6 +67,7 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
   const allocator = new Allocator(engine);
   const service = await createService(bus, { name: 'pool-manager', version, description: 'warm pools, allocation, reconcile' });
   serveEndpoints(service, engine, allocator);
+  await service.ready();
   const metrics: MetricsServer = await startMetricsServer({ registry, host: settings.metricsHost, port: settings.metricsPort, log });
   service.urls['metrics'] = `http://${settings.metricsHost}:${metrics.port}/metrics`;
   service.addHealthCheck('reconcile', () => ({ ok: true, detail: `last pass ${controller.lastPassMs.toFixed(1)} ms, ${machines.size} machines` }));
