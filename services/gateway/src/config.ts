@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { commonSettings, type Frozen } from '@hearth/config';
+import { commonSettings, Size, type Frozen } from '@hearth/config';
 
 export const GatewaySettings = Type.Object(
   {
@@ -9,7 +9,7 @@ export const GatewaySettings = Type.Object(
       Type.Object({ certFile: Type.String(), keyFile: Type.String() }, { additionalProperties: false }),
     ),
     publicUrl: Type.Optional(Type.String({ description: 'the address people use, when behind a proxy' })),
-    bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+    bodyLimitBytes: Size({ minimum: 1024, default: 1_048_576, description: 'largest request body, e.g. "1MiB"' }),
   },
   { additionalProperties: false, default: {} },
 );
