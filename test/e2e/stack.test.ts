@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusReport } from '@hearth/cli';
+import { startNatsServer } from '../helpers/nats.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -155,6 +156,26 @@ describe('hearth up / status / down', () => {
     expect(await exited).toBe(0);
     expect(out).toContain('Hearth stopped.');
     expect(pids.filter(alive)).toEqual([]);
+  });
+});
+
+describe('hearth up with nats.url', () => {
+  it('joins that NATS instead of running its own, and leaves it running on down', async () => {
+    await using nats = await startNatsServer();
+    const dir = await mkdtemp(join(tmpdir(), 'hearth-external-'));
+    try {
+      const stack = ['--data-dir', join(dir, 'data'), '--set', `nats.url=${nats.url}`, '--set', `gateway.port=${await freePort()}`, '--set', 'poolManager.metricsPort=0'];
+      const up = await hearth(['up', '--detach', '--no-docker', '--no-install', ...stack]);
+      expect(up.code).toBe(0);
+      const report = JSON.parse((await hearth(['status', '--json', ...stack])).stdout) as StatusReport;
+      expect(report.nats).toMatchObject({ url: nats.url, version: 'external', healthy: true });
+      expect(report.services.every((s) => s.healthy)).toBe(true);
+      expect((await hearth(['down', ...stack])).code).toBe(0);
+      expect(alive(nats.pid)).toBe(true);
+    } finally {
+      await hearth(['down', '--data-dir', join(dir, 'data')]);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

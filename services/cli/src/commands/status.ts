@@ -26,7 +26,7 @@ export async function collectStatus(opts: StackOptions): Promise<StatusReport> {
     return { running: false, dataDir: paths.dataDir, nats: { url: '', healthy: false, restarts: 0 }, services: [], warnings: [] };
   }
   const health = await askHealth(state, config.log.level);
-  const natsUp = health !== undefined && isOurs(state.nats.process.pid, paths.natsConfig);
+  const natsUp = health !== undefined && (state.nats.external || isOurs(state.nats.process.pid, paths.natsConfig));
   return {
     running: true,
     supervisorPid: pid,
@@ -93,7 +93,8 @@ export function printStack(state: StackState | undefined, report: StatusReport |
   if (report) {
     ui.say(`${style.bold('Hearth is running')} ${style.dim(`(supervisor pid ${report.supervisorPid}, data ${report.dataDir})`)}`);
     if (report.portal) ui.say(`  portal       ${style.bold(report.portal)}`);
-    ui.say(`  nats-server  ${mark(report.nats.healthy)}  ${report.nats.url}  v${report.nats.version ?? '?'}  pid ${report.nats.pid ?? '-'}  restarts ${report.nats.restarts}`);
+    const natsWhat = report.nats.version === 'external' ? 'external' : `v${report.nats.version ?? '?'}  pid ${report.nats.pid ?? '-'}  restarts ${report.nats.restarts}`;
+    ui.say(`  nats-server  ${mark(report.nats.healthy)}  ${report.nats.url}  ${natsWhat}`);
     for (const s of report.services) {
       ui.say(`  ${s.name.padEnd(12)} ${mark(s.healthy)}  ${s.state}  pid ${s.pid ?? '-'}  restarts ${s.restarts}${s.version ? `  v${s.version}` : ''}`);
     }
@@ -103,6 +104,6 @@ export function printStack(state: StackState | undefined, report: StatusReport |
   if (!state) return;
   ui.say(`${style.good('Hearth is up.')} ${style.dim(`(data ${state.dataDir})`)}`);
   if (state.portal) ui.say(`  portal       ${style.bold(state.portal)}`);
-  ui.say(`  nats-server  ${state.nats.url}  v${state.nats.version}  pid ${state.nats.process.pid ?? '-'}`);
+  ui.say(`  nats-server  ${state.nats.url}  ${state.nats.external ? 'external' : `v${state.nats.version}  pid ${state.nats.process.pid ?? '-'}`}`);
   for (const s of state.services) ui.say(`  ${s.name.padEnd(12)} ${s.state}  pid ${s.pid ?? '-'}`);
 }

@@ -34,11 +34,14 @@ export async function up(opts: UpOptions): Promise<number> {
   mkdirSync(paths.logDir, { recursive: true });
   mkdirSync(paths.runDir, { recursive: true });
   const install = opts.install !== false && !opts.supervise;
-  const nats = await ensureNatsServer(ctx.config.nats.server.binary, {
-    install,
-    allowUnsafe: ctx.config.nats.server.allowUnsafeVersion,
-    say: ui.step,
-  });
+  // with nats.url set, the stack joins that NATS (a cluster, say) and runs no server of its own
+  const nats = ctx.config.nats.url
+    ? undefined
+    : await ensureNatsServer(ctx.config.nats.server.binary, {
+        install,
+        allowUnsafe: ctx.config.nats.server.allowUnsafeVersion,
+        say: ui.step,
+      });
   const warnings: string[] = [];
   if (!opts.supervise) {
     let dockerProblem: string | undefined = 'Docker was left out with --no-docker';
@@ -59,7 +62,7 @@ export async function up(opts: UpOptions): Promise<number> {
 /** Runs the supervisor in this process until Ctrl-C, SIGTERM or `hearth down`. */
 async function supervise(
   ctx: StackContext,
-  nats: { path: string; version: string },
+  nats: { path: string; version: string } | undefined,
   warnings: string[],
   readyTimeoutMs?: number,
 ): Promise<number> {

@@ -60,8 +60,12 @@ export async function checkPorts(ports: { port: number; host: string; setting: s
 /** The ports the stack listens on, with the setting that controls each. */
 export function stackPorts(config: CliConfig): { port: number; host: string; setting: string }[] {
   const server = config.nats.server;
-  const ports = [{ port: server.port, host: server.host, setting: 'nats.server.port' }];
-  if (server.monitorPort > 0) ports.push({ port: server.monitorPort, host: server.host, setting: 'nats.server.monitorPort' });
+  const ports: { port: number; host: string; setting: string }[] = [];
+  // an external NATS (nats.url) needs no local ports
+  if (!config.nats.url) {
+    ports.push({ port: server.port, host: server.host, setting: 'nats.server.port' });
+    if (server.monitorPort > 0) ports.push({ port: server.monitorPort, host: server.host, setting: 'nats.server.monitorPort' });
+  }
   const gateway = (config as { gateway?: { port?: number; host?: string } }).gateway;
   ports.push({ port: gateway?.port ?? 8080, host: gateway?.host ?? '127.0.0.1', setting: 'gateway.port' });
   const poolManager = (config as { poolManager?: { metricsPort?: number; metricsHost?: string } }).poolManager;

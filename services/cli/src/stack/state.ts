@@ -32,6 +32,8 @@ export const StackState = Type.Object({
   installation: Type.String(),
   nats: Type.Object({
     url: Type.String(),
+    /** True when the stack joined an existing NATS (nats.url) instead of running its own. */
+    external: Type.Boolean(),
     monitorUrl: Type.Optional(Type.String()),
     version: Type.String(),
     storeDir: Type.String(),

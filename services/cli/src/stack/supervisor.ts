@@ -16,7 +16,8 @@ export interface SupervisorOptions {
   configPath?: string;
   set: readonly string[];
   paths: StackPaths;
-  nats: { path: string; version: string };
+  /** The nats-server to run; undefined when joining an external NATS (nats.url). */
+  nats: { path: string; version: string } | undefined;
   warnings: string[];
   log: Logger;
   /** How long services may take to report healthy. */
@@ -53,7 +54,7 @@ export class Supervisor {
     const onChange = (): void => this.save();
     this.nats = new SupervisedChild({
       name: 'nats-server',
-      command: opts.nats.path,
+      command: opts.nats?.path ?? 'nats-server',
       args: ['-c', paths.natsConfig],
       logFile: paths.logFile('nats-server'),
       log,
@@ -80,8 +81,9 @@ export class Supervisor {
       installation: config.installation,
       nats: {
         url: natsUrls(config.nats)[0] ?? '',
-        ...(server.monitorPort > 0 ? { monitorUrl: `http://${server.host}:${server.monitorPort}` } : {}),
-        version: opts.nats.version,
+        external: opts.nats === undefined,
+        ...(server.monitorPort > 0 && opts.nats ? { monitorUrl: `http://${server.host}:${server.monitorPort}` } : {}),
+        version: opts.nats?.version ?? 'external',
         storeDir: paths.natsStoreDir,
         process: this.nats.status,
       },
@@ -129,6 +131,15 @@ export class Supervisor {
 
   private async startNats(): Promise<void> {
     const { config, paths } = this.opts;
+    if (!this.opts.nats) {
+      this.step(`connecting to NATS at ${natsUrls(config.nats).join(', ')}`);
+      try {
+        this.bus = await connectBus({ ...busOptionsFrom(config.nats, 'hearth-supervisor', this.opts.log), waitOnFirstConnect: false });
+      } catch (err) {
+        throw new StackStartError(`cannot reach NATS at ${natsUrls(config.nats).join(', ')} (nats.url): ${(err as Error).message}`);
+      }
+      return;
+    }
     this.step('starting nats-server');
     writeFileSync(paths.natsConfig, renderNatsConfig({ installation: config.installation, nats: config.nats, storeDir: paths.natsStoreDir }));
     this.nats.start();
