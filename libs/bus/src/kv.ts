@@ -1,3 +1,4 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Static, TSchema } from 'typebox';
 import { formatPath, schemaIssues } from '@hearth/config';
@@ -89,8 +90,9 @@ export class TypedKv<S extends TSchema> {
   }
 
   private conflict(err: unknown, key: string, doing: string): Error {
-    const message = (err as Error).message ?? '';
-    if (/wrong last sequence|key exists|revision/i.test(message)) {
+    // the server refuses a write whose expected revision is stale with "wrong last sequence"
+    const stale: number[] = [JetStreamApiCodes.StreamWrongLastSequence, JetStreamApiCodes.StreamWrongLastSequenceUnknown];
+    if (err instanceof JetStreamApiError && stale.includes(err.code)) {
       return new HearthError('KV_CONFLICT', `${doing} ${this.bucket}/${key}: changed by someone else`, { key }, { cause: err });
     }
     return err as Error;

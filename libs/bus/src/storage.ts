@@ -1,4 +1,4 @@
-import { RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
+import { JetStreamApiError, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm, type KvOptions } from '@nats-io/kv';
 import type { Bus } from './connect.js';
 import { subjects } from './subjects.js';
@@ -29,6 +29,8 @@ export const buckets = {
 } as const satisfies Record<string, BucketDefinition>;
 
 const day = 86_400_000;
+/** JetStream API error: a stream of this name exists with a different configuration. */
+const streamNameInUse = 10058;
 export const streams = {
   usage: {
     name: 'USAGE',
@@ -76,7 +78,7 @@ export async function ensureStorage(bus: Bus, opts: EnsureStorageOptions = {}): 
       await jsm.streams.add(config);
     } catch (err) {
       // already there with other settings (a changed description or age): update in place
-      if (!/already in use|exists/i.test((err as Error).message)) throw err;
+      if (!(err instanceof JetStreamApiError && err.code === streamNameInUse)) throw err;
       await jsm.streams.update(def.name, config);
     }
   }
