@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 /** What every service's `main.ts` needs from its command line and environment. */
@@ -37,4 +38,9 @@ export function readServiceArgs(argv: readonly string[] = process.argv.slice(2))
 /** A copy of the process environment; the one sanctioned way for code outside libs/config to see it. */
 export function environment(): Readonly<Record<string, string | undefined>> {
   return { ...process.env };
+}
+
+/** The `version` of the package.json at `url` (a service passes `new URL('../package.json', import.meta.url)`). */
+export function packageVersion(url: URL): string {
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
 }

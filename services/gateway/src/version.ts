@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '@hearth/config';
 
-/** This package's version, as registered with the NATS service API. */
-export const version: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** This package's version, as registered with the NATS service API and shown by --version. */
+export const version: string = packageVersion(new URL('../package.json', import.meta.url));
