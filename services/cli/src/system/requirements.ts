@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { environment } from '@hearth/config';
 import { run } from './run.js';
 import { which } from './which.js';
 
@@ -30,7 +31,7 @@ let aptUpdated = false;
 
 /** `apt-get install` as root, with one `apt-get update` per process first; output goes to the terminal. */
 async function aptInstall(packages: string[], say: (line: string) => void, extra: string[] = []): Promise<void> {
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const env = { ...environment(), DEBIAN_FRONTEND: 'noninteractive' };
   if (!aptUpdated) {
     say('apt-get update');
     const update = await run('apt-get', ['update', '-q'], { env });

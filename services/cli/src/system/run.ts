@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { environment } from '@hearth/config';
 
 export interface RunResult {
   code: number;
@@ -14,7 +15,7 @@ export function run(
 ): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(program, [...args], {
-      env: opts.env ?? process.env,
+      env: opts.env ?? environment(),
       stdio: opts.inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
       ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
     });

@@ -1,5 +1,7 @@
+import { environment } from '@hearth/config';
+
 const tty = process.stdout.isTTY === true;
-const color = tty && !process.env['NO_COLOR'];
+const color = tty && !environment()['NO_COLOR'];
 const paint = (code: string, text: string): string => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
 
 export const style = {
