@@ -3,7 +3,7 @@ import { HearthError, publishMachineEvent, recordUsage, type AllocateReply, type
 import { OwnerTag } from '@hearth/clouds';
 import { chooseMachine, type CloudView } from '../domain/choose-machine.js';
 import type { Engine } from '../engine.js';
-import { fail } from '../reconcile/watch-boot.js';
+import { failMachine } from '../reconcile/fail-machine.js';
 
 /**
  * Hands out ready machines. A request takes the best ready machine (compare-and-set
@@ -49,7 +49,7 @@ export class Allocator {
           return await this.finish(machine, request, requestId, connect, started, warm);
         } catch (err) {
           log.warn({ err, machineId: machine.id }, 'personalization failed; trying another machine');
-          await fail(this.engine, machine, `personalization failed: ${(err as Error).message}`);
+          await failMachine(this.engine, machine, `personalization failed: ${(err as Error).message}`);
           engine.clouds.get(machine.cloud)?.access.forget(machine.id);
           engine.kick();
           continue;

@@ -2,7 +2,7 @@ import { OwnerTag, type Instance } from '@hearth/clouds';
 import type { MachineRecord } from '@hearth/bus';
 import type { Engine } from '../engine.js';
 import type { Reconciler } from './reconciler.js';
-import { fail } from './watch-boot.js';
+import { failMachine } from './fail-machine.js';
 
 /**
  * `pool.sweep-leaks`: compares each cloud's tagged instances with the records.
@@ -43,12 +43,12 @@ export class SweepLeaks implements Reconciler {
       for (const m of byCloud.get(cloud.name) ?? []) {
         if (m.cloudRef) known.add(m.cloudRef);
         if (m.cloudRef && (m.state === 'ready' || m.state === 'allocated') && !byRef.has(m.cloudRef)) {
-          await fail(engine, { ...m, vanished: true }, 'instance vanished from the cloud');
+          await failMachine(engine, { ...m, vanished: true }, 'instance vanished from the cloud');
         } else if (m.cloudRef && m.state === 'ready') {
           // a warm machine that stopped (an engine restart, a crash) must not be handed out;
           // an allocated one is left alone: it holds a user's work
           const state = byRef.get(m.cloudRef)?.state;
-          if (state === 'stopped' || state === 'error') await fail(engine, m, `instance ${state} while ready`);
+          if (state === 'stopped' || state === 'error') await failMachine(engine, m, `instance ${state} while ready`);
         }
       }
       for (const instance of instances) {

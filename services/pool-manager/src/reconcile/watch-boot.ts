@@ -1,4 +1,5 @@
 import { publishMachineEvent, recordUsage, type MachineRecord } from '@hearth/bus';
+import { failMachine } from './fail-machine.js';
 import type { Engine } from '../engine.js';
 import { forEachLimited, type Reconciler } from './reconciler.js';
 
@@ -16,7 +17,7 @@ export class WatchBoot implements Reconciler {
     const now = Date.now();
     for (const m of engine.machines.all()) {
       if (m.state === 'booting') booting.push(m);
-      else if (m.state === 'launching' && now - m.createdAt > 60_000) await fail(engine, m, 'launch never completed');
+      else if (m.state === 'launching' && now - m.createdAt > 60_000) await failMachine(engine, m, 'launch never completed');
     }
     await forEachLimited(booting, 32, (m) => this.check(engine, m));
     return booting.length > 0 ? { requeueAfterMs: 250 } : {};
@@ -27,7 +28,7 @@ export class WatchBoot implements Reconciler {
     if (!cloud || !machine.cloudRef) return;
     const log = engine.log.child({ machineId: machine.id, cloud: machine.cloud, reconciler: this.name });
     if (machine.bootDeadline !== undefined && Date.now() > machine.bootDeadline) {
-      await fail(engine, machine, 'boot timed out');
+      await failMachine(engine, machine, 'boot timed out');
       return;
     }
     let instance;
@@ -38,11 +39,11 @@ export class WatchBoot implements Reconciler {
       return;
     }
     if (!instance) {
-      await fail(engine, { ...machine, vanished: true }, 'instance vanished from the cloud while booting');
+      await failMachine(engine, { ...machine, vanished: true }, 'instance vanished from the cloud while booting');
       return;
     }
     if (instance.state === 'error' || instance.state === 'stopped' || instance.state === 'deleting') {
-      await fail(engine, machine, `instance ${instance.state}${instance.fault ? `: ${instance.fault}` : ''}`);
+      await failMachine(engine, machine, `instance ${instance.state}${instance.fault ? `: ${instance.fault}` : ''}`);
       return;
     }
     if (instance.state !== 'running' || !instance.privateIp) return;
@@ -62,15 +63,4 @@ export class WatchBoot implements Reconciler {
     publishMachineEvent(engine.bus, { kind: 'ready', at: readyAt, machineId: machine.id, type: machine.type });
     await recordUsage(engine.bus, { event: 'ready', at: readyAt, installation: engine.installation, type: machine.type, cloud: machine.cloud, region: machine.region, machineId: machine.id, bootMs });
   }
-}
-
-/** Moves a machine to failed (the delete reconciler removes it) and records why. */
-export async function fail(engine: Engine, machine: MachineRecord, reason: string): Promise<void> {
-  const done = await engine.machines.update(machine.id, (r) =>
-    r.state === 'failed' || r.state === 'deleting' ? undefined : { ...r, state: 'failed', reason, ...(machine.vanished ? { vanished: true } : {}) },
-  );
-  if (!done) return;
-  engine.log.warn({ machineId: machine.id, cloud: machine.cloud, reason }, 'machine failed');
-  publishMachineEvent(engine.bus, { kind: 'failed', at: Date.now(), machineId: machine.id, type: machine.type, reason, ...(machine.user ? { user: machine.user } : {}) });
-  await recordUsage(engine.bus, { event: 'failed', at: Date.now(), installation: engine.installation, type: machine.type, cloud: machine.cloud, machineId: machine.id, reason, ...(machine.user ? { user: machine.user } : {}) });
 }
