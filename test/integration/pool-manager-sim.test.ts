@@ -138,6 +138,16 @@ describe('pool manager on the sim cloud', () => {
     expect(pools[0]?.settings).toMatchObject({ minReady: 3, changedBy: 'admin-alice' });
   });
 
+  it('lists machine types with their ready machines counted per cloud', async () => {
+    await waitFor(async () => (await ready()) >= 1, { what: 'a ready machine', timeoutMs: 10_000 });
+    const { types } = await request(pm.bus, subjects.machines.types, {});
+    const analysis = types.find((t) => t.name === 'analysis');
+    expect(analysis).toMatchObject({ cpus: expect.any(Number), queued: 0 });
+    expect(analysis?.ready).toBe(await ready());
+    expect(Object.keys(analysis?.warm ?? {})).toContain('sim-a');
+    expect(analysis?.warm['sim-a']).toBe(analysis?.ready);
+  });
+
   it('deletes a leaked instance on its second sighting', async () => {
     const driver = pm.running.engine.clouds.get('sim-a')?.driver;
     const ref = await driver?.launch({

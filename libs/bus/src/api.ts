@@ -1,4 +1,5 @@
 import type { Static, TSchema } from 'typebox';
+import { CloudStatus, DrainRequest, ListCloudsReply, ListCloudsRequest } from './schemas/clouds.js';
 import { Empty } from './schemas/common.js';
 import { HealthCheckRequest, HealthReport } from './schemas/health.js';
 import {
@@ -8,6 +9,8 @@ import {
   CancelRequest,
   ListMachinesReply,
   ListMachinesRequest,
+  ListTypesReply,
+  ListTypesRequest,
   ReleaseRequest,
 } from './schemas/machines.js';
 import { ListPoolsReply, ListPoolsRequest, PoolSettings, ResizeRequest } from './schemas/pools.js';
@@ -29,6 +32,10 @@ export const api = {
   [subjects.machines.release]: { request: ReleaseRequest, response: Empty },
   [subjects.machines.cancel]: { request: CancelRequest, response: CancelReply },
   [subjects.machines.list]: { request: ListMachinesRequest, response: ListMachinesReply },
+  [subjects.machines.types]: { request: ListTypesRequest, response: ListTypesReply },
+  [subjects.clouds.list]: { request: ListCloudsRequest, response: ListCloudsReply },
+  [subjects.clouds.drain]: { request: DrainRequest, response: CloudStatus },
+  [subjects.clouds.undrain]: { request: DrainRequest, response: CloudStatus },
   [subjects.pools.list]: { request: ListPoolsRequest, response: ListPoolsReply },
   [subjects.pools.resize]: { request: ResizeRequest, response: PoolSettings },
 } as const satisfies Record<string, EndpointSchemas>;

@@ -17,6 +17,8 @@ export const subjects = {
     release: 'hearth.machines.release',
     cancel: 'hearth.machines.cancel',
     list: 'hearth.machines.list',
+    /** Machine types with live warm counts per cloud. */
+    types: 'hearth.machines.types',
     events: 'hearth.machines.events.>',
     eventPrefix: 'hearth.machines.events',
   },
@@ -24,6 +26,13 @@ export const subjects = {
     list: 'hearth.pools.list',
     resize: 'hearth.pools.resize',
     events: 'hearth.pools.events.>',
+  },
+  clouds: {
+    list: 'hearth.clouds.list',
+    drain: 'hearth.clouds.drain',
+    undrain: 'hearth.clouds.undrain',
+    events: 'hearth.clouds.events.>',
+    eventPrefix: 'hearth.clouds.events',
   },
   transfers: {
     events: 'hearth.transfers.events.>',

@@ -1,3 +1,4 @@
+export * from './clouds.js';
 export * from './common.js';
 export * from './health.js';
 export * from './machines.js';

@@ -133,3 +133,25 @@ export const MachineEvent = Type.Object({
   reason: Type.Optional(Type.String()),
 });
 export type MachineEvent = Static<typeof MachineEvent>;
+
+/** One machine type as people see it: what it is, and how many are warm on each cloud right now. */
+export const MachineTypeInfo = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  cpus: Type.Number(),
+  memoryMb: Type.Integer(),
+  gpus: Type.Integer(),
+  sudo: Type.Boolean(),
+  idleLimitMs: Type.Integer(),
+  maxLifetimeMs: Type.Integer(),
+  /** Ready machines per cloud name. */
+  warm: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
+  /** Ready machines over all clouds. */
+  ready: Type.Integer({ minimum: 0 }),
+  /** Requests waiting for this type. */
+  queued: Type.Integer({ minimum: 0 }),
+});
+export type MachineTypeInfo = Static<typeof MachineTypeInfo>;
+
+export const ListTypesRequest = Type.Object({}, { additionalProperties: false });
+export const ListTypesReply = Type.Object({ types: Type.Array(MachineTypeInfo) });

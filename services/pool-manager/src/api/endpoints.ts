@@ -1,4 +1,5 @@
-import { HearthError, publishMachineEvent, recordUsage, serve, subjects, type PoolStatus, type Service } from '@hearth/bus';
+import { HearthError, publishMachineEvent, recordUsage, serve, subjects, type MachineTypeInfo, type PoolStatus, type Service } from '@hearth/bus';
+import type { MachineType } from '../config.js';
 import type { Allocator } from '../allocate/allocator.js';
 import { emptyCounts } from '../domain/pool-target.js';
 import type { Engine } from '../engine.js';
@@ -27,6 +28,7 @@ export function serveEndpoints(service: Service, engine: Engine, allocator: Allo
       (m) => (input.user === undefined || m.user === input.user) && (input.type === undefined || m.type === input.type) && (input.state === undefined || m.state === input.state),
     ),
   }));
+  serve(service, subjects.machines.types, () => ({ types: [...engine.types.values()].map((type) => describeType(engine, type)) }));
   serve(service, subjects.pools.list, (input) => {
     const counts = countByPool(engine);
     const pools: PoolStatus[] = engine.pools
@@ -53,4 +55,28 @@ export function serveEndpoints(service: Service, engine: Engine, allocator: Allo
     engine.kick();
     return settings;
   });
+}
+
+/** A type as people see it, with its ready machines counted per cloud (every pooled cloud listed, 0 included). */
+function describeType(engine: Engine, type: MachineType): MachineTypeInfo {
+  const warm: Record<string, number> = {};
+  for (const pool of engine.pools.all()) if (pool.type === type.name) warm[pool.cloud] = 0;
+  let ready = 0;
+  for (const machine of engine.machines.ready(type.name)) {
+    warm[machine.cloud] = (warm[machine.cloud] ?? 0) + 1;
+    ready += 1;
+  }
+  return {
+    name: type.name,
+    description: type.description,
+    cpus: type.cpus,
+    memoryMb: type.memoryMb,
+    gpus: type.gpus,
+    sudo: type.sudo,
+    idleLimitMs: type.idleLimitMs,
+    maxLifetimeMs: type.maxLifetimeMs,
+    warm,
+    ready,
+    queued: engine.queue.length(type.name),
+  };
 }
