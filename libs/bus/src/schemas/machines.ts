@@ -109,7 +109,10 @@ export const ListMachinesRequest = Type.Object(
   { user: Type.Optional(Type.String()), type: Type.Optional(Type.String()), state: Type.Optional(MachineStateSchema) },
   { additionalProperties: false },
 );
-export const ListMachinesReply = Type.Object({ machines: Type.Array(MachineRecord) });
+/** A machine as listed: its record and, once allocated, how its user connects. */
+export const MachineListing = Type.Intersect([MachineRecord, Type.Object({ connect: Type.Optional(Connection) })]);
+export type MachineListing = Static<typeof MachineListing>;
+export const ListMachinesReply = Type.Object({ machines: Type.Array(MachineListing) });
 
 /** Published on `hearth.machines.events.<kind>` as a machine or request moves on. */
 export const MachineEvent = Type.Object({

@@ -15,6 +15,11 @@ export interface MachineAccess {
   close(): void;
 }
 
+/** How a user reaches a machine: its private address on port 22 (a region's jump host comes with regions). */
+export function connectionOf(machine: MachineRecord, user: string): Connection {
+  return { host: machine.privateIp ?? '', port: 22, user };
+}
+
 // Runs as root: $1 user, $2 "sudo" or "", the public key on standard input.
 const personalizeScript = `set -eu
 u="$1"
@@ -78,7 +83,7 @@ export class SshAccess implements MachineAccess {
     });
     if (result.code !== 0) throw new Error(`personalizing exited ${result.code}: ${result.stderr.trim().slice(0, 300)}`);
     this.log.debug({ machineId: machine.id, user }, 'machine personalized');
-    return { host: machine.privateIp ?? '', port: 22, user };
+    return connectionOf(machine, user);
   }
 
   async activity(machine: MachineRecord): Promise<{ sessions: number; cpuUs: number }> {
@@ -107,7 +112,7 @@ export class SshAccess implements MachineAccess {
 export class SimAccess implements MachineAccess {
   async probe(): Promise<void> {}
   async personalize(machine: MachineRecord, user: string): Promise<Connection> {
-    return { host: machine.privateIp ?? '0.0.0.0', port: 22, user };
+    return connectionOf(machine, user);
   }
   async activity(): Promise<{ sessions: number; cpuUs: number }> {
     return { sessions: 0, cpuUs: 0 };

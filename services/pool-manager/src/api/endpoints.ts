@@ -1,6 +1,7 @@
 import { HearthError, publishMachineEvent, recordUsage, serve, subjects, type MachineTypeInfo, type PoolStatus, type Service } from '@hearth/bus';
 import type { MachineType } from '../config.js';
 import type { Allocator } from '../allocate/allocator.js';
+import { connectionOf } from '../allocate/machine-access.js';
 import { emptyCounts } from '../domain/pool-target.js';
 import type { Engine } from '../engine.js';
 import { countByPool } from '../reconcile/launch-deficit.js';
@@ -24,9 +25,9 @@ export function serveEndpoints(service: Service, engine: Engine, allocator: Allo
     return {};
   });
   serve(service, subjects.machines.list, (input) => ({
-    machines: [...engine.machines.all()].filter(
-      (m) => (input.user === undefined || m.user === input.user) && (input.type === undefined || m.type === input.type) && (input.state === undefined || m.state === input.state),
-    ),
+    machines: [...engine.machines.all()]
+      .filter((m) => (input.user === undefined || m.user === input.user) && (input.type === undefined || m.type === input.type) && (input.state === undefined || m.state === input.state))
+      .map((m) => (m.state === 'allocated' && m.user ? { ...m, connect: connectionOf(m, m.user) } : m)),
   }));
   serve(service, subjects.machines.types, () => ({ types: [...engine.types.values()].map((type) => describeType(engine, type)) }));
   serve(service, subjects.pools.list, (input) => {
