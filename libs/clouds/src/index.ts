@@ -35,3 +35,19 @@ export {
   ensureAnalysisImage,
 } from './docker/index.js';
 export type { DockerDeps, EnsureAnalysisImageOptions } from './docker/index.js';
+export {
+  OpenStackAuth,
+  OpenStackClient,
+  OpenStackConfig,
+  OpenStackDriver,
+  OpenStackEndpoints,
+  OpenStackHttpError,
+  TransportError as OpenStackTransportError,
+  candidateFiles as openstackCloudsFiles,
+  defaultComputeMicroversion,
+  findCloud as findOpenStackCloud,
+  installationTag as openstackInstallationTag,
+  openstackDriver,
+  openstackSettings,
+} from './openstack/index.js';
+export type { ApiRequest as OpenStackRequest, Credentials as OpenStackCredentials, FoundCloud as OpenStackFoundCloud, NovaServer, OpenStackDeps, OpenStackSettings } from './openstack/index.js';
