@@ -44,6 +44,50 @@ export const PoolEntry = Type.Object(
   { additionalProperties: false },
 );
 
+/** Hearth's own per-cloud settings (cloud entries themselves belong to their driver's schema). */
+const cloudSettingFields = {
+  /** Driver API calls per second (token bucket); a cloud's calls wait for a token, other clouds' do not. */
+  apiRatePerSecond: Type.Number({ exclusiveMinimum: 0 }),
+  /** Calls that may go at once after a quiet spell (the bucket's size). */
+  apiBurst: Type.Integer({ minimum: 1 }),
+  /** Parallel launches on this cloud; poolManager.launchConcurrency when absent. */
+  launchConcurrency: Type.Integer({ minimum: 1 }),
+  /** How far back cloud health looks. */
+  healthWindowMs: Duration(),
+  /** How often a down cloud is probed. */
+  probeIntervalMs: Duration(),
+  /** How often quota is read (headroom, and whether a full cloud has room again). */
+  quotaCheckIntervalMs: Duration(),
+  /** API error share (of at least 5 calls in the window) at which the cloud is degraded. */
+  errorRateDegraded: Type.Number({ minimum: 0, maximum: 1 }),
+  /** API p95 latency at which the cloud is degraded. */
+  latencyDegradedMs: Duration(),
+  /** Consecutive failed API calls, or consecutive failed launches, at which the cloud is down. */
+  downAfterFailures: Type.Integer({ minimum: 1 }),
+  /** Median boot time at which the cloud is degraded. */
+  bootDegradedMs: Duration(),
+};
+
+export const CloudSettings = Type.Object(
+  {
+    apiRatePerSecond: { ...cloudSettingFields.apiRatePerSecond, default: 20 },
+    apiBurst: { ...cloudSettingFields.apiBurst, default: 20 },
+    launchConcurrency: Type.Optional(cloudSettingFields.launchConcurrency),
+    healthWindowMs: { ...cloudSettingFields.healthWindowMs, default: 300_000 },
+    probeIntervalMs: { ...cloudSettingFields.probeIntervalMs, default: 10_000 },
+    quotaCheckIntervalMs: { ...cloudSettingFields.quotaCheckIntervalMs, default: 30_000 },
+    errorRateDegraded: { ...cloudSettingFields.errorRateDegraded, default: 0.2 },
+    latencyDegradedMs: { ...cloudSettingFields.latencyDegradedMs, default: 5_000 },
+    downAfterFailures: { ...cloudSettingFields.downAfterFailures, default: 3 },
+    bootDegradedMs: { ...cloudSettingFields.bootDegradedMs, default: 600_000 },
+  },
+  { additionalProperties: false, default: {} },
+);
+export type CloudSettings = Frozen<Static<typeof CloudSettings>>;
+
+/** Per-cloud overrides of poolManager.cloudDefaults, keyed by cloud name. */
+export const CloudOverrides = Type.Record(Type.String(), Type.Partial(Type.Object(cloudSettingFields, { additionalProperties: false })), { default: {} });
+
 export const PoolManagerSettings = Type.Object(
   {
     reconcileIntervalMs: Duration({ default: 2_000 }),
@@ -60,6 +104,10 @@ export const PoolManagerSettings = Type.Object(
     launchConcurrency: Type.Integer({ minimum: 1, default: 4 }),
     metricsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 9471, description: 'Prometheus /metrics; 0 picks a free port' }),
     metricsHost: Type.String({ default: '127.0.0.1' }),
+    /** Hearth's per-cloud settings for every cloud: API rate, health thresholds, probe and quota intervals. */
+    cloudDefaults: CloudSettings,
+    /** The same settings for one cloud, by cloud name, over cloudDefaults. */
+    cloudOverrides: CloudOverrides,
   },
   { additionalProperties: false, default: {} },
 );
@@ -102,6 +150,9 @@ export function checkReferences(config: PoolManagerConfig): { path: string; mess
       issues.push({ path: `clouds[${i}].${formatPath(issue.path)}`, message: issue.message });
     }
   });
+  for (const name of Object.keys(config.poolManager.cloudOverrides)) {
+    if (!clouds.has(name)) issues.push({ path: `poolManager.cloudOverrides.${name}`, message: `unknown cloud ${JSON.stringify(name)}; expected one of: ${[...clouds].join(', ') || '(none defined)'}` });
+  }
   const seen = new Set<string>();
   config.pools.forEach((p, i) => {
     if (!types.has(p.type)) issues.push({ path: `pools[${i}].type`, message: `unknown machine type ${JSON.stringify(p.type)}; expected one of: ${[...types].join(', ') || '(none defined)'}` });
@@ -116,4 +167,10 @@ export function checkReferences(config: PoolManagerConfig): { path: string; mess
     }
   });
   return issues;
+}
+
+/** The settings one cloud runs with: cloudDefaults, then its override. */
+export function cloudSettingsFor(config: PoolManagerConfig, cloud: string): CloudSettings {
+  const override = Object.fromEntries(Object.entries(config.poolManager.cloudOverrides[cloud] ?? {}).filter(([, v]) => v !== undefined));
+  return { ...config.poolManager.cloudDefaults, ...override } as CloudSettings;
 }

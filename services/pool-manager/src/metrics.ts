@@ -9,6 +9,11 @@ export class PoolMetrics {
   readonly bootSeconds: Histogram;
   readonly launches: Counter;
   readonly reconcileSeconds: Histogram;
+  readonly cloudHealth: Gauge;
+  readonly cloudDrained: Gauge;
+  readonly cloudQuotaFull: Gauge;
+  readonly cloudApiSeconds: Histogram;
+  readonly cloudApiErrors: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -37,5 +42,16 @@ export class PoolMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.5, 1, 5],
       registers,
     });
+    this.cloudHealth = new Gauge({ name: 'hearth_cloud_health', help: 'cloud health: 2 healthy, 1 degraded, 0 down', labelNames: ['cloud'], registers });
+    this.cloudDrained = new Gauge({ name: 'hearth_cloud_drained', help: '1 while a cloud is drained', labelNames: ['cloud'], registers });
+    this.cloudQuotaFull = new Gauge({ name: 'hearth_cloud_quota_full', help: '1 while a cloud has no quota left for a type', labelNames: ['cloud', 'type'], registers });
+    this.cloudApiSeconds = new Histogram({
+      name: 'hearth_cloud_api_seconds',
+      help: 'driver API call duration, rate-limit wait excluded',
+      labelNames: ['cloud', 'call'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.cloudApiErrors = new Counter({ name: 'hearth_cloud_api_errors_total', help: 'driver API calls that failed (unavailable, auth, unexpected)', labelNames: ['cloud', 'call'], registers });
   }
 }

@@ -9,6 +9,7 @@ import { createClouds } from './clouds.js';
 import type { PoolManagerConfig } from './config.js';
 import type { Engine } from './engine.js';
 import { PoolMetrics } from './metrics.js';
+import { CloudHealth } from './reconcile/cloud-health.js';
 import { Controller } from './reconcile/controller.js';
 import { DeleteMachines } from './reconcile/delete-machines.js';
 import { LaunchDeficit } from './reconcile/launch-deficit.js';
@@ -16,6 +17,7 @@ import { ReclaimIdle } from './reconcile/reclaim-idle.js';
 import { SweepLeaks } from './reconcile/sweep-leaks.js';
 import { WatchBoot } from './reconcile/watch-boot.js';
 import { MachineStore } from './store/machine-store.js';
+import { CloudStore } from './store/cloud-store.js';
 import { PoolStore } from './store/pool-store.js';
 import { version } from './version.js';
 
@@ -44,10 +46,12 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
   const bus = await connectBus(busOptionsFrom(config.nats, 'pool-manager', log));
   await ensureStorage(bus, { replicas: config.nats.replicas });
   const key = loadOrCreateKeyPair(settings.sshKeyFile ?? join(resolve(config.dataDir), 'ssh', 'id_ed25519'), `hearth-${config.installation}`);
-  const clouds = createClouds(config.clouds, { log, installation: config.installation, key, launchConcurrency: settings.launchConcurrency });
+  const registry = createMetricsRegistry('pool-manager');
+  const metrics = new PoolMetrics(registry);
+  const clouds = createClouds(config.clouds, { log, config, key, metrics, bus, store: await CloudStore.open(bus) });
+  for (const cloud of clouds.values()) await cloud.monitor.restore();
   const machines = await MachineStore.open(bus, log);
   const pools = await PoolStore.open(bus, config);
-  const registry = createMetricsRegistry('pool-manager');
   const engine: Engine = {
     config,
     installation: config.installation,
@@ -58,18 +62,18 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
     clouds,
     types: new Map(config.machineTypes.map((t) => [t.name, t])),
     queue: new RequestQueue(),
-    metrics: new PoolMetrics(registry),
+    metrics,
     key,
     kick: () => undefined,
   };
-  const controller = new Controller(engine, [new WatchBoot(), new LaunchDeficit(), new DeleteMachines(), new SweepLeaks(settings.leakSweepIntervalMs), new ReclaimIdle()], settings.reconcileIntervalMs);
+  const controller = new Controller(engine, [new CloudHealth(), new WatchBoot(), new LaunchDeficit(), new DeleteMachines(), new SweepLeaks(settings.leakSweepIntervalMs), new ReclaimIdle()], settings.reconcileIntervalMs);
   engine.kick = () => controller.kick();
   const allocator = new Allocator(engine);
   const service = await createService(bus, { name: 'pool-manager', version, description: 'warm pools, allocation, reconcile' });
   serveEndpoints(service, engine, allocator);
   await service.ready();
-  const metrics: MetricsServer = await startMetricsServer({ registry, host: settings.metricsHost, port: settings.metricsPort, log });
-  service.urls['metrics'] = `http://${settings.metricsHost}:${metrics.port}/metrics`;
+  const metricsServer: MetricsServer = await startMetricsServer({ registry, host: settings.metricsHost, port: settings.metricsPort, log });
+  service.urls['metrics'] = `http://${settings.metricsHost}:${metricsServer.port}/metrics`;
   service.addHealthCheck('reconcile', () => ({ ok: true, detail: `last pass ${controller.lastPassMs.toFixed(1)} ms, ${machines.size} machines` }));
   controller.start();
   log.info({ clouds: [...clouds.keys()], pools: pools.all().length }, 'pool manager started');
@@ -79,14 +83,16 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
     allocator,
     stop: async () => {
       allocator.stop();
-      await controller.stop();
       await service.stop();
+      // background cloud calls are aborted first, so a slow cloud does not hold up the stop
+      await Promise.all([...clouds.values()].map((cloud) => cloud.tasks.stop()));
+      await controller.stop();
       machines.stop();
       for (const cloud of clouds.values()) {
         cloud.access.close();
         await cloud.driver.close();
       }
-      await metrics.close();
+      await metricsServer.close();
       await bus.drain();
     },
   };

@@ -10,6 +10,8 @@ export const UsageEventKind = {
   Ready: 'ready',
   Failed: 'failed',
   Resized: 'resized',
+  Drained: 'drained',
+  Undrained: 'undrained',
 } as const;
 export type UsageEventKind = (typeof UsageEventKind)[keyof typeof UsageEventKind];
 
@@ -24,9 +26,12 @@ export const UsageEvent = Type.Object({
     Type.Literal('ready'),
     Type.Literal('failed'),
     Type.Literal('resized'),
+    Type.Literal('drained'),
+    Type.Literal('undrained'),
   ]),
   at: Type.Integer({ description: 'ms since epoch' }),
   installation: Type.String(),
+  /** The machine type; `*` for records about a whole cloud (drained, undrained). */
   type: Type.String(),
   cloud: Type.Optional(Type.String()),
   region: Type.Optional(Type.String()),
@@ -39,7 +44,7 @@ export const UsageEvent = Type.Object({
   /** ready: launch to ready. */
   bootMs: Type.Optional(Type.Integer()),
   reason: Type.Optional(Type.String()),
-  /** resized: who, and the settings before and after. */
+  /** resized, drained, undrained: who; resized: the settings before and after. */
   by: Type.Optional(Type.String()),
   before: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   after: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

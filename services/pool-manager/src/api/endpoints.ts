@@ -5,6 +5,7 @@ import { connectionOf } from '../allocate/machine-access.js';
 import { emptyCounts } from '../domain/pool-target.js';
 import type { Engine } from '../engine.js';
 import { countByPool } from '../reconcile/launch-deficit.js';
+import { serveCloudEndpoints } from './clouds.js';
 
 /** The pool manager's request subjects: decode → domain → encode, nothing more. */
 export function serveEndpoints(service: Service, engine: Engine, allocator: Allocator): void {
@@ -29,6 +30,7 @@ export function serveEndpoints(service: Service, engine: Engine, allocator: Allo
       .filter((m) => (input.user === undefined || m.user === input.user) && (input.type === undefined || m.type === input.type) && (input.state === undefined || m.state === input.state))
       .map((m) => (m.state === 'allocated' && m.user ? { ...m, connect: connectionOf(m, m.user) } : m)),
   }));
+  serveCloudEndpoints(service, engine);
   serve(service, subjects.machines.types, () => ({ types: [...engine.types.values()].map((type) => describeType(engine, type)) }));
   serve(service, subjects.pools.list, (input) => {
     const counts = countByPool(engine);

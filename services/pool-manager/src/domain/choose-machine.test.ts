@@ -35,6 +35,16 @@ describe('chooseMachine', () => {
     expect(chooseMachine([machine('s1', 'sick')], { clouds, claimed: new Set() })?.id).toBe('s1');
   });
 
+  it('prefers a healthy cloud over a heavier degraded one, and a degraded one over a down one', () => {
+    const judged = new Map<string, CloudView>([
+      ['ok', { weight: 1, healthy: true, drained: false, health: 'healthy' }],
+      ['slow', { weight: 9, healthy: true, drained: false, health: 'degraded' }],
+      ['gone', { weight: 99, healthy: false, drained: false, health: 'down' }],
+    ]);
+    expect(chooseMachine([machine('s1', 'slow'), machine('o1', 'ok')], { clouds: judged, claimed: new Set() })?.id).toBe('o1');
+    expect(chooseMachine([machine('g1', 'gone'), machine('s1', 'slow')], { clouds: judged, claimed: new Set() })?.id).toBe('s1');
+  });
+
   it('keeps to the requested region', () => {
     const ready = [machine('b1', 'b', 'eu'), machine('a1', 'a', 'us')];
     expect(chooseMachine(ready, { region: 'us', clouds, claimed: new Set() })?.id).toBe('a1');

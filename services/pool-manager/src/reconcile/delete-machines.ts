@@ -1,29 +1,49 @@
-import type { MachineRecord } from '@hearth/bus';
 import type { Engine } from '../engine.js';
-import { forEachLimited, type Reconciler } from './reconciler.js';
+import type { Reconciler } from './reconciler.js';
+
+/** Terminations in flight per cloud at most. */
+const deletesPerCloud = 16;
 
 /**
  * `pool.delete-machines`: every machine in `deleting` or `failed` has its instance
- * terminated (idempotent: already gone counts as done) and its record removed.
+ * terminated (idempotent: already gone counts as done) and its record removed. The cloud
+ * calls run outside the pass, one per machine at a time, so a slow cloud holds up nothing.
  */
 export class DeleteMachines implements Reconciler {
   readonly name = 'pool.delete-machines';
 
   async reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }> {
-    const doomed: MachineRecord[] = [];
-    for (const m of engine.machines.all()) if (m.state === 'deleting' || m.state === 'failed') doomed.push(m);
-    await forEachLimited(doomed, 16, async (machine) => {
+    const started = new Map<string, number>();
+    for (const machine of engine.machines.all()) {
+      if (machine.state !== 'deleting' && machine.state !== 'failed') continue;
       const cloud = engine.clouds.get(machine.cloud);
       const log = engine.log.child({ machineId: machine.id, cloud: machine.cloud, reconciler: this.name });
-      cloud?.access.forget(machine.id);
-      try {
-        if (cloud && machine.cloudRef) await cloud.driver.terminate({ id: machine.cloudRef }, { log });
-        await engine.machines.remove(machine.id);
-        log.info({ reason: machine.reason }, 'machine deleted');
-      } catch (err) {
-        log.warn({ err }, 'deleting failed; will try again');
+      if (!cloud || !machine.cloudRef) {
+        // nothing to terminate (a launch that failed before the cloud gave an id, or a cloud no longer configured)
+        await engine.machines.remove(machine.id).then(
+          () => log.info({ reason: machine.reason }, 'machine deleted'),
+          (err: unknown) => log.warn({ err }, 'deleting failed; will try again'),
+        );
+        continue;
       }
-    });
+      const n = started.get(cloud.name) ?? 0;
+      if (n >= deletesPerCloud) continue;
+      const cloudRef = machine.cloudRef;
+      if (
+        cloud.tasks.start(`delete:${machine.id}`, async (signal) => {
+          cloud.access.forget(machine.id);
+          try {
+            await cloud.driver.terminate({ id: cloudRef }, { log, signal });
+            await engine.machines.remove(machine.id);
+            log.info({ reason: machine.reason }, 'machine deleted');
+          } catch (err) {
+            log.warn({ err }, 'deleting failed; will try again');
+          }
+        })
+      ) {
+        started.set(cloud.name, n + 1);
+      }
+    }
     return {};
   }
 }

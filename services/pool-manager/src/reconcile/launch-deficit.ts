@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { publishMachineEvent, recordUsage, type MachineRecord } from '@hearth/bus';
+import { publishMachineEvent, recordUsage, type MachineRecord, type PoolSettings } from '@hearth/bus';
 import { CloudError, OwnerTag, QuotaExceededError } from '@hearth/clouds';
 import type { Cloud } from '../clouds.js';
 import type { MachineType } from '../config.js';
-import { emptyCounts, planPool, type StateCounts } from '../domain/pool-target.js';
+import { emptyCounts, type StateCounts } from '../domain/pool-target.js';
+import { planSpread, type SpreadPool } from '../domain/spread.js';
 import type { Engine } from '../engine.js';
 import type { Reconciler } from './reconciler.js';
 
@@ -13,9 +14,12 @@ export const newMachineId = (): string => `m-${randomBytes(5).toString('hex')}`;
 const backoffStepsMs = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 
 /**
- * `pool.launch-deficit`: counts every pool's machines by state, launches up to the warm
- * target (minReady plus queued requests, within max and the cloud's free quota), and marks
- * surplus ready machines for deletion. A pool whose launches fail backs off, step by step.
+ * `pool.launch-deficit`: per machine type, counts its pools' machines by state and spreads
+ * the type's warm target over its clouds (domain/spread.ts): launches go to healthy,
+ * undrained clouds with quota by pool weight, a cloud that cannot take its share passes it
+ * to the others, a drained cloud's ready machines leave as replacements become ready, and
+ * surplus ready machines are trimmed. A pool whose launches fail backs off, step by step;
+ * a full quota pauses the cloud for the type until a quota reading shows room.
  */
 export class LaunchDeficit implements Reconciler {
   readonly name = 'pool.launch-deficit';
@@ -25,41 +29,71 @@ export class LaunchDeficit implements Reconciler {
 
   async reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }> {
     const counts = countByPool(engine);
-    const launches: Promise<void>[] = [];
-    let launched = 0;
+    const byType = new Map<string, PoolSettings[]>();
     for (const pool of engine.pools.all()) {
-      const cloud = engine.clouds.get(pool.cloud);
-      const type = engine.types.get(pool.type);
-      if (!cloud || !type) continue;
-      const key = `${pool.type}.${pool.cloud}`;
-      const c = counts.get(key) ?? emptyCounts();
-      for (const state of Object.keys(c) as (keyof StateCounts)[]) engine.metrics.machines.set({ type: pool.type, cloud: pool.cloud, state }, c[state]);
-      const waiting = (this.backoff.get(key)?.until ?? 0) > Date.now();
-      const headroom = cloud.view.healthy && !cloud.view.drained && !waiting ? Infinity : 0;
-      const plan = planPool(pool, c, engine.queue.length(pool.type), headroom);
-      for (let i = 0; i < plan.launch; i++) launches.push(this.launch(engine, cloud, pool.type, key));
-      launched += plan.launch;
-      if (plan.trim > 0) await trim(engine, pool.type, pool.cloud, plan.trim);
+      let list = byType.get(pool.type);
+      if (!list) byType.set(pool.type, (list = []));
+      list.push(pool);
+    }
+    const launches: Promise<void>[] = [];
+    for (const [typeName, pools] of byType) {
+      const type = engine.types.get(typeName);
+      if (!type) continue;
+      const spread: SpreadPool[] = [];
+      for (const pool of pools) {
+        const cloud = engine.clouds.get(pool.cloud);
+        if (!cloud) continue;
+        const key = `${pool.type}.${pool.cloud}`;
+        const c = counts.get(key) ?? emptyCounts();
+        for (const state of Object.keys(c) as (keyof StateCounts)[]) engine.metrics.machines.set({ type: pool.type, cloud: pool.cloud, state }, c[state]);
+        spread.push(this.spreadPool(cloud, pool, type, c));
+      }
+      const plan = planSpread(spread, engine.queue.length(typeName));
+      for (const [cloudName, n] of plan.launch) {
+        const cloud = engine.clouds.get(cloudName);
+        for (let i = 0; cloud && i < n; i++) launches.push(this.launch(engine, cloud, type));
+      }
+      for (const [cloudName, n] of plan.trim) {
+        await trim(engine, typeName, cloudName, n, engine.clouds.get(cloudName)?.monitor.state.drained ? 'moved off a drained cloud' : 'surplus');
+      }
     }
     // the records are written before this pass ends, so the next pass counts them; the
     // cloud calls go on outside the pass, so a slow cloud never holds up the others
     await Promise.all(launches);
-    return launched > 0 ? { requeueAfterMs: 200 } : {};
+    return launches.length > 0 ? { requeueAfterMs: 200 } : {};
   }
 
   async drain(): Promise<void> {
     await Promise.all([...this.inFlight]);
   }
 
-  private async launch(engine: Engine, cloud: Cloud, typeName: string, key: string): Promise<void> {
-    const type = engine.types.get(typeName);
-    if (!type) return;
+  private spreadPool(cloud: Cloud, pool: PoolSettings, type: MachineType, counts: StateCounts): SpreadPool {
+    const { health, drained } = cloud.monitor.state;
+    const usable = health !== 'down' && !drained;
+    const waiting = (this.backoff.get(`${pool.type}.${pool.cloud}`)?.until ?? 0) > Date.now();
+    return {
+      cloud: pool.cloud,
+      minReady: pool.minReady,
+      max: pool.max,
+      weight: pool.weight,
+      counts,
+      usable,
+      launchable: usable && !waiting && cloud.monitor.launchable(type.name),
+      leaving: drained,
+      headroom: cloud.monitor.headroom({ name: type.name, cpus: type.cpus, memoryMb: type.memoryMb }),
+      weightFactor: health === 'degraded' ? 0.5 : 1,
+    };
+  }
+
+  private async launch(engine: Engine, cloud: Cloud, type: MachineType): Promise<void> {
     const id = newMachineId();
     const now = Date.now();
+    const key = `${type.name}.${cloud.name}`;
     const log = engine.log.child({ machineId: id, cloud: cloud.name, pool: key, reconciler: this.name });
     // the record exists before the cloud is asked, so a crash mid-launch leaves a trace to finish or clean up
-    await engine.machines.create({ id, type: typeName, cloud: cloud.name, region: cloud.region, state: 'launching', createdAt: now, updatedAt: now });
-    publishMachineEvent(engine.bus, { kind: 'launching', at: now, machineId: id, type: typeName });
+    await engine.machines.create({ id, type: type.name, cloud: cloud.name, region: cloud.region, state: 'launching', createdAt: now, updatedAt: now });
+    cloud.monitor.noteLaunch();
+    publishMachineEvent(engine.bus, { kind: 'launching', at: now, machineId: id, type: type.name });
     const call = this.callCloud(engine, cloud, type, key, id, log).finally(() => this.inFlight.delete(call));
     this.inFlight.add(call);
   }
@@ -91,13 +125,22 @@ export class LaunchDeficit implements Reconciler {
     } catch (err) {
       const outcome = err instanceof CloudError ? err.name : 'error';
       engine.metrics.launches.inc({ cloud: cloud.name, outcome });
-      const step = Math.min((this.backoff.get(key)?.step ?? -1) + 1, backoffStepsMs.length - 1);
-      const delay = err instanceof QuotaExceededError ? 60_000 : (backoffStepsMs[step] ?? 60_000);
-      this.backoff.set(key, { until: Date.now() + delay, step });
-      // one line per failure at warn; the backoff keeps a failing cloud from flooding the log
-      log.warn({ err: { name: (err as Error).name, message: (err as Error).message }, backoffMs: delay }, 'launch failed');
-      await engine.machines.update(id, (r) => ({ ...r, state: 'failed', reason: `launch failed: ${(err as Error).message}` }));
-      await recordUsage(engine.bus, { event: 'failed', at: Date.now(), installation: engine.installation, type: typeName, cloud: cloud.name, machineId: id, reason: (err as Error).message });
+      const message = (err as Error).message;
+      if (err instanceof QuotaExceededError) {
+        // not a failure of the cloud: it is full for this shape. The monitor says so once and
+        // re-checks the quota; no backoff line per attempt.
+        cloud.monitor.markFull(typeName, message);
+        log.debug({ err: { name: (err as Error).name, message } }, 'launch refused: quota full');
+      } else {
+        const step = Math.min((this.backoff.get(key)?.step ?? -1) + 1, backoffStepsMs.length - 1);
+        const delay = backoffStepsMs[step] ?? 60_000;
+        this.backoff.set(key, { until: Date.now() + delay, step });
+        // one line per failure; the backoff, and a cloud judged down, keep a failing cloud from flooding the log
+        log.warn({ err: { name: (err as Error).name, message }, backoffMs: delay }, 'launch failed');
+      }
+      await engine.machines.update(id, (r) => ({ ...r, state: 'failed', reason: `launch failed: ${message}` }));
+      await recordUsage(engine.bus, { event: 'failed', at: Date.now(), installation: engine.installation, type: typeName, cloud: cloud.name, machineId: id, reason: message });
+      engine.kick(); // its share goes to another cloud now
     }
   }
 }
@@ -115,9 +158,9 @@ export function countByPool(engine: Engine): Map<string, StateCounts> {
 }
 
 /** Marks the `count` most recently ready machines of a pool for deletion. */
-async function trim(engine: Engine, type: string, cloud: string, count: number): Promise<void> {
+async function trim(engine: Engine, type: string, cloud: string, count: number, reason: string): Promise<void> {
   const ready: MachineRecord[] = [...engine.machines.ready(type)].filter((m) => m.cloud === cloud).reverse().slice(0, count);
   for (const machine of ready) {
-    await engine.machines.update(machine.id, (r) => (r.state === 'ready' ? { ...r, state: 'deleting', reason: 'surplus' } : undefined));
+    await engine.machines.update(machine.id, (r) => (r.state === 'ready' ? { ...r, state: 'deleting', reason } : undefined));
   }
 }

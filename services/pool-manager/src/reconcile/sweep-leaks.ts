@@ -1,5 +1,6 @@
 import { OwnerTag, type Instance } from '@hearth/clouds';
 import type { MachineRecord } from '@hearth/bus';
+import type { Cloud } from '../clouds.js';
 import type { Engine } from '../engine.js';
 import type { Reconciler } from './reconciler.js';
 import { failMachine } from './fail-machine.js';
@@ -11,10 +12,12 @@ import { failMachine } from './fail-machine.js';
  * - Any other tagged instance without a record is terminated on its second sighting, so a
  *   launch in flight is never mistaken for a leak.
  * - A ready or allocated record whose instance is gone from the cloud is marked vanished and failed.
+ * Each cloud is swept outside the pass, on its own, so a slow cloud holds up no other.
  */
 export class SweepLeaks implements Reconciler {
   readonly name = 'pool.sweep-leaks';
-  private readonly seen = new Set<string>();
+  /** Per cloud: leaks seen on its last sweep. */
+  private readonly seen = new Map<string, Set<string>>();
   private lastRun = 0;
 
   constructor(private readonly intervalMs = 10_000) {}
@@ -22,58 +25,59 @@ export class SweepLeaks implements Reconciler {
   async reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }> {
     if (Date.now() - this.lastRun < this.intervalMs) return {};
     this.lastRun = Date.now();
-    const sightings = new Set<string>();
-    const byCloud = new Map<string, MachineRecord[]>();
-    for (const m of engine.machines.all()) {
-      let list = byCloud.get(m.cloud);
-      if (!list) byCloud.set(m.cloud, (list = []));
-      list.push(m);
-    }
     for (const cloud of engine.clouds.values()) {
-      const log = engine.log.child({ cloud: cloud.name, reconciler: this.name });
-      let instances: Instance[];
-      try {
-        instances = await cloud.driver.list({ log });
-      } catch (err) {
-        log.debug({ err }, 'listing failed; sweep skipped for this cloud');
+      cloud.tasks.start('sweep', (signal) => this.sweep(engine, cloud, signal));
+    }
+    return {};
+  }
+
+  private async sweep(engine: Engine, cloud: Cloud, signal: AbortSignal): Promise<void> {
+    const log = engine.log.child({ cloud: cloud.name, reconciler: this.name });
+    // records read before the listing: a ready record's instance existed when the cloud was asked
+    const records: MachineRecord[] = [];
+    for (const m of engine.machines.all()) if (m.cloud === cloud.name) records.push(m);
+    let instances: Instance[];
+    try {
+      instances = await cloud.driver.list({ log, signal });
+    } catch (err) {
+      log.debug({ err }, 'listing failed; sweep skipped for this cloud');
+      return;
+    }
+    const byRef = new Map(instances.map((i) => [i.ref.id, i]));
+    const known = new Set<string>();
+    for (const m of records) {
+      if (m.cloudRef) known.add(m.cloudRef);
+      if (m.cloudRef && (m.state === 'ready' || m.state === 'allocated') && !byRef.has(m.cloudRef)) {
+        await failMachine(engine, { ...m, vanished: true }, 'instance vanished from the cloud');
+      } else if (m.cloudRef && m.state === 'ready') {
+        // a warm machine that stopped (an engine restart, a crash) must not be handed out;
+        // an allocated one is left alone: it holds a user's work
+        const state = byRef.get(m.cloudRef)?.state;
+        if (state === 'stopped' || state === 'error') await failMachine(engine, m, `instance ${state} while ready`);
+      }
+    }
+    const seen = this.seen.get(cloud.name) ?? new Set<string>();
+    const sightings = new Set<string>();
+    for (const instance of instances) {
+      if (known.has(instance.ref.id) || instance.state === 'deleting') continue;
+      const machineId = instance.tags[OwnerTag.Machine];
+      const record = machineId ? engine.machines.get(machineId) : undefined;
+      if (record && !record.cloudRef) {
+        // the cloud made it but its id was never recorded (a crash mid-launch): adopt it
+        await this.adopt(engine, record.id, instance);
         continue;
       }
-      const byRef = new Map(instances.map((i) => [i.ref.id, i]));
-      const known = new Set<string>();
-      for (const m of byCloud.get(cloud.name) ?? []) {
-        if (m.cloudRef) known.add(m.cloudRef);
-        if (m.cloudRef && (m.state === 'ready' || m.state === 'allocated') && !byRef.has(m.cloudRef)) {
-          await failMachine(engine, { ...m, vanished: true }, 'instance vanished from the cloud');
-        } else if (m.cloudRef && m.state === 'ready') {
-          // a warm machine that stopped (an engine restart, a crash) must not be handed out;
-          // an allocated one is left alone: it holds a user's work
-          const state = byRef.get(m.cloudRef)?.state;
-          if (state === 'stopped' || state === 'error') await failMachine(engine, m, `instance ${state} while ready`);
-        }
+      if (record?.cloudRef === instance.ref.id) continue; // recorded while the list was under way
+      if (machineId && instance.tags[OwnerTag.User] && !record) {
+        await this.rebuild(engine, cloud.name, cloud.region, machineId, instance);
+        continue;
       }
-      for (const instance of instances) {
-        if (known.has(instance.ref.id) || instance.state === 'deleting') continue;
-        const machineId = instance.tags[OwnerTag.Machine];
-        const record = machineId ? engine.machines.get(machineId) : undefined;
-        if (record && !record.cloudRef) {
-          // the cloud made it but its id was never recorded (a crash mid-launch): adopt it
-          await this.adopt(engine, record.id, instance);
-          continue;
-        }
-        if (machineId && instance.tags[OwnerTag.User] && !record) {
-          await this.rebuild(engine, cloud.name, cloud.region, machineId, instance);
-          continue;
-        }
-        const key = `${cloud.name}/${instance.ref.id}`;
-        sightings.add(key);
-        if (!this.seen.has(key)) continue; // first sighting: not a race with a launch in flight
-        log.warn({ instance: instance.ref.id, machineId }, 'deleting leaked instance');
-        await cloud.driver.terminate(instance.ref, { log }).catch((err: unknown) => log.warn({ err }, 'deleting leak failed'));
-      }
+      sightings.add(instance.ref.id);
+      if (!seen.has(instance.ref.id)) continue; // first sighting: not a race with a launch in flight
+      log.warn({ instance: instance.ref.id, machineId }, 'deleting leaked instance');
+      await cloud.driver.terminate(instance.ref, { log, signal }).catch((err: unknown) => log.warn({ err }, 'deleting leak failed'));
     }
-    this.seen.clear();
-    for (const key of sightings) this.seen.add(key);
-    return {};
+    this.seen.set(cloud.name, sightings);
   }
 
   private async adopt(engine: Engine, machineId: string, instance: Instance): Promise<void> {

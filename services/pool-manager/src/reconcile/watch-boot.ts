@@ -1,13 +1,19 @@
 import { publishMachineEvent, recordUsage, type MachineRecord } from '@hearth/bus';
 import { failMachine } from './fail-machine.js';
+import type { Cloud } from '../clouds.js';
 import type { Engine } from '../engine.js';
-import { forEachLimited, type Reconciler } from './reconciler.js';
+import type { Reconciler } from './reconciler.js';
+
+/** Describes in flight per cloud at most, so a cloud's many booting machines do not crowd its API. */
+const describesPerCloud = 32;
 
 /**
  * `pool.watch-boot`: every booting machine is asked of its cloud; once the cloud says
  * running with an address and an SSH login as root works, it becomes ready. Past its
  * boot deadline, in the cloud's error state, or gone from the cloud, it fails.
  * Launching records older than a minute with no cloud id (a crash mid-launch) fail too.
+ * The cloud calls run outside the pass (one per machine at a time), so a slow cloud holds
+ * up neither the pass nor the other clouds' machines.
  */
 export class WatchBoot implements Reconciler {
   readonly name = 'pool.watch-boot';
@@ -19,21 +25,25 @@ export class WatchBoot implements Reconciler {
       if (m.state === 'booting') booting.push(m);
       else if (m.state === 'launching' && now - m.createdAt > 60_000) await failMachine(engine, m, 'launch never completed');
     }
-    await forEachLimited(booting, 32, (m) => this.check(engine, m));
+    for (const machine of booting) {
+      const cloud = engine.clouds.get(machine.cloud);
+      if (!cloud || !machine.cloudRef) continue;
+      if (machine.bootDeadline !== undefined && now > machine.bootDeadline) {
+        cloud.monitor.window.recordLaunch(false, `machine ${machine.id} did not boot within its boot timeout`);
+        await failMachine(engine, machine, 'boot timed out');
+        continue;
+      }
+      if (cloud.tasks.size >= describesPerCloud) continue;
+      cloud.tasks.start(`boot:${machine.id}`, (signal) => this.check(engine, cloud, machine, machine.cloudRef as string, signal));
+    }
     return booting.length > 0 ? { requeueAfterMs: 250 } : {};
   }
 
-  private async check(engine: Engine, machine: MachineRecord): Promise<void> {
-    const cloud = engine.clouds.get(machine.cloud);
-    if (!cloud || !machine.cloudRef) return;
+  private async check(engine: Engine, cloud: Cloud, machine: MachineRecord, cloudRef: string, signal: AbortSignal): Promise<void> {
     const log = engine.log.child({ machineId: machine.id, cloud: machine.cloud, reconciler: this.name });
-    if (machine.bootDeadline !== undefined && Date.now() > machine.bootDeadline) {
-      await failMachine(engine, machine, 'boot timed out');
-      return;
-    }
     let instance;
     try {
-      instance = await cloud.driver.describe({ id: machine.cloudRef }, { log });
+      instance = await cloud.driver.describe({ id: cloudRef }, { log, signal });
     } catch (err) {
       log.debug({ err }, 'describe failed; will ask again');
       return;
@@ -43,6 +53,7 @@ export class WatchBoot implements Reconciler {
       return;
     }
     if (instance.state === 'error' || instance.state === 'stopped' || instance.state === 'deleting') {
+      cloud.monitor.window.recordLaunch(false, `machine ${machine.id}: instance ${instance.state}${instance.fault ? `: ${instance.fault}` : ''}`);
       await failMachine(engine, machine, `instance ${instance.state}${instance.fault ? `: ${instance.fault}` : ''}`);
       return;
     }
@@ -58,6 +69,7 @@ export class WatchBoot implements Reconciler {
     const ready = await engine.machines.update(machine.id, (r) => (r.state === 'booting' ? { ...r, state: 'ready', privateIp, readyAt } : undefined));
     if (!ready) return;
     const bootMs = readyAt - (machine.launchedAt ?? machine.createdAt);
+    cloud.monitor.window.recordBoot(bootMs);
     engine.metrics.bootSeconds.observe({ type: machine.type, cloud: machine.cloud }, bootMs / 1000);
     log.info({ bootMs }, 'machine ready');
     publishMachineEvent(engine.bus, { kind: 'ready', at: readyAt, machineId: machine.id, type: machine.type });
