@@ -35,6 +35,8 @@ export {
   ensureAnalysisImage,
 } from './docker/index.js';
 export type { DockerDeps, EnsureAnalysisImageOptions } from './docker/index.js';
+export { Ec2Config, Ec2Driver, Ec2Limits, clientTokenOf, ec2Driver } from './ec2/index.js';
+export type { Ec2Credentials, Ec2Deps } from './ec2/index.js';
 export {
   OpenStackAuth,
   OpenStackClient,

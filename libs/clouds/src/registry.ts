@@ -1,6 +1,7 @@
 import { formatPath, schemaIssues } from '@hearth/config';
 import type { CloudDriver, DriverFactory, DriverKind } from './driver.js';
 import { dockerDriver } from './docker/index.js';
+import { ec2Driver } from './ec2/index.js';
 import { openstackDriver } from './openstack/index.js';
 import { simDriver } from './sim/index.js';
 
@@ -11,6 +12,7 @@ import { simDriver } from './sim/index.js';
  */
 export const drivers = {
   docker: dockerDriver,
+  ec2: ec2Driver,
   openstack: openstackDriver,
   sim: simDriver,
 } as const satisfies { readonly [K in DriverKind]?: DriverFactory<{ readonly driver: K }> };
