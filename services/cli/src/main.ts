@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '@hearth/config';
+import { registerClouds } from './commands/clouds.js';
 import { down } from './commands/down.js';
+import { registerLogin } from './commands/login.js';
+import { registerLogout } from './commands/logout.js';
+import { registerMachines } from './commands/machines.js';
+import { registerPools } from './commands/pools.js';
+import { registerUsers } from './commands/users.js';
 import { logs } from './commands/logs.js';
 import { status } from './commands/status.js';
 import { test } from './commands/test.js';
@@ -21,7 +27,9 @@ const stackOptions = (cmd: Command): Command =>
 const program = new Command('hearth')
   .description('Hearth: ready analysis machines in well under a second, with the data already on them.')
   .version(version)
-  .showHelpAfterError();
+  .showHelpAfterError('(add --help for usage)')
+  // usage errors exit 2 (docs/cli.md); inherited by every command defined below
+  .exitOverride();
 
 stackOptions(program.command('up'))
   .description('start the local stack: nats-server with JetStream and every service, supervised; installs what is missing')
@@ -60,6 +68,9 @@ program
   .argument('[vitest-args...]')
   .action(async (args: string[], opts) => exit(await test(args, opts)));
 
+// the user and admin verbs, over the REST API
+for (const register of [registerLogin, registerLogout, registerMachines, registerPools, registerClouds, registerUsers]) register(program, exit);
+
 function exit(code: number): never {
   process.exit(code);
 }
@@ -67,6 +78,8 @@ function exit(code: number): never {
 try {
   await program.parseAsync();
 } catch (err) {
+  // commander has printed the message or the help already
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
   if (err instanceof ConfigError) {
     ui.error(`invalid configuration\n${err.message}`);
     process.exit(2);
