@@ -5,8 +5,16 @@ import { fakeIds, type Ec2Fake } from './server.js';
 
 const log = createLogger({ service: 'ec2-fake-test', level: 'silent' });
 
-/** The real ec2 driver pointed at `fake` with the fake's static test credentials (never the default chain). */
-export function driverFor(fake: Ec2Fake, installation: string, config: Partial<Ec2Config> = {}): Ec2Driver {
+/**
+ * The real ec2 driver pointed at `fake` with static credentials, the fake's own unless a test
+ * passes wrong ones; never the SDK's default chain, so no test can reach a real account.
+ */
+export function driverFor(
+  fake: Ec2Fake,
+  installation: string,
+  config: Partial<Ec2Config> = {},
+  credentials: { accessKeyId: string; secretAccessKey: string } = fake.credentials,
+): Ec2Driver {
   const base: Ec2Config = {
     driver: 'ec2',
     name: 'ec2-fake',
@@ -17,7 +25,7 @@ export function driverFor(fake: Ec2Fake, installation: string, config: Partial<E
     instanceType: 't3.micro',
     requestTimeoutMs: 20_000,
   };
-  return new Ec2Driver({ ...base, ...config }, { log, installation, credentials: { ...fake.credentials } });
+  return new Ec2Driver({ ...base, ...config }, { log, installation, credentials: { ...credentials } });
 }
 
 /** A new installation id for one test file. */

@@ -13,6 +13,7 @@ export class Ec2Faults {
   latencyMs = 0;
   #launches: Ec2ApiError[] = [];
   #throttled = 0;
+  #throttleAfter = 0;
   #serverErrors: Ec2ApiError[] = [];
   #outage = false;
   #drops = new Map<string, number>();
@@ -22,9 +23,10 @@ export class Ec2Faults {
     for (let i = 0; i < count; i += 1) this.#launches.push(new Ec2ApiError(code, message, statusOfCode(code)));
   }
 
-  /** The next `count` requests of any action answer 503 RequestLimitExceeded. */
-  throttle(count: number): void {
+  /** After `after` more requests, the next `count` requests of any action answer 503 RequestLimitExceeded. */
+  throttle(count: number, after = 0): void {
     this.#throttled += count;
+    this.#throttleAfter = after;
   }
 
   /** The next `count` requests of any action answer `code` with `status` (500 InternalError by default). */
@@ -46,6 +48,7 @@ export class Ec2Faults {
     this.latencyMs = 0;
     this.#launches = [];
     this.#throttled = 0;
+    this.#throttleAfter = 0;
     this.#serverErrors = [];
     this.#outage = false;
     this.#drops.clear();
@@ -54,7 +57,8 @@ export class Ec2Faults {
   /** Uses up the fault (if any) that applies to one request of `action`. */
   decide(action: string): FaultDecision {
     if (this.#outage) return { fail: new Ec2ApiError('Unavailable', 'The service is unavailable. Please try again shortly.', 503) };
-    if (this.#throttled > 0) {
+    if (this.#throttled > 0 && this.#throttleAfter > 0) this.#throttleAfter -= 1;
+    else if (this.#throttled > 0) {
       this.#throttled -= 1;
       return { fail: new Ec2ApiError('RequestLimitExceeded', 'Request limit exceeded.', 503) };
     }
