@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { environment } from '@hearth/config';
 import { repoRoot } from '../stack/paths.js';
 import { ensureDocker, ensureNatsServer, ensureProgram, MissingRequirementError } from '../system/requirements.js';
+import { ensureOpenStack } from '../system/requirements.js';
 import { ui } from '../ui/terminal.js';
 
 /**
@@ -37,6 +38,13 @@ export async function test(args: string[], opts: { install?: boolean; lint?: boo
       return lint;
     }
   }
+  // the openstack driver's contract runs against a real control plane (../shared/openstack); stopped afterwards only if started here
+  const openstack = await ensureOpenStack({
+    ...ensure,
+    env,
+    scriptDir: join(repoRoot, '..', 'shared', 'openstack'),
+    logFile: join(repoRoot, 'test-results', 'openstack-up.log'),
+  });
   ui.step(`running the test suite (nats-server: ${natsPath})`);
   const results = join(repoRoot, 'test-results', 'vitest.json');
   rmSync(results, { force: true });
@@ -44,7 +52,7 @@ export async function test(args: string[], opts: { install?: boolean; lint?: boo
     join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'),
     ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...args],
     env,
-  );
+  ).finally(() => openstack.stop());
   const counts = readCounts(results);
   // one plain closing line, whatever the reporter printed above it
   if (counts) ui.say(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { environment } from '@hearth/config';
 import { run } from './run.js';
 import { which } from './which.js';
@@ -178,4 +178,63 @@ export async function ensureProgram(program: string, pkg: string, why: string, o
     if (installed) return installed;
   }
   throw new MissingRequirementError(program, `${program} is not installed; ${why}. Install it as root with: apt-get install ${pkg}`);
+}
+
+/** Keystone of the OpenStack control plane that `../shared/openstack/up.sh` starts for the openstack driver's tests. */
+export const testOpenStackKeystone = 'http://127.0.0.1:5000/v3';
+
+async function keystoneAnswers(): Promise<boolean> {
+  try {
+    return (await fetch(testOpenStackKeystone, { signal: AbortSignal.timeout(5_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a bash script with its output appended to `logFile`; resolves with its exit code. */
+function runLogged(script: string, env: NodeJS.ProcessEnv, logFile: string): Promise<number> {
+  const out = openSync(logFile, 'a');
+  const child = spawn('bash', [script], { env, stdio: ['ignore', out, out] });
+  closeSync(out);
+  return new Promise((resolve) => {
+    child.once('error', () => resolve(127));
+    child.once('close', (code) => resolve(code ?? 1));
+  });
+}
+
+/**
+ * Makes sure the OpenStack control plane answers before the tests run: when Keystone does not
+ * answer and this runs as root, starts it with `<scriptDir>/up.sh` (SKIP_SMOKE=1; about two
+ * minutes on a fresh machine), its output appended to `logFile`. Does nothing when
+ * HEARTH_SKIP_OPENSTACK=1. Never throws: without a control plane the openstack tests fail
+ * with their own message, so this only warns.
+ * @returns stop(): runs `<scriptDir>/down.sh` if, and only if, this call started the control plane
+ */
+export async function ensureOpenStack(
+  opts: EnsureOptions & { scriptDir: string; logFile: string; env: NodeJS.ProcessEnv },
+): Promise<{ stop(): Promise<void> }> {
+  const nothingToStop = { stop: async (): Promise<void> => {} };
+  if (opts.env['HEARTH_SKIP_OPENSTACK'] === '1') return nothingToStop;
+  if (await keystoneAnswers()) {
+    opts.say(`the OpenStack control plane already answers at ${testOpenStackKeystone}; leaving it running`);
+    return nothingToStop;
+  }
+  const up = `${opts.scriptDir}/up.sh`;
+  if (!opts.install || !isRoot() || !existsSync(up)) {
+    const how = existsSync(up) ? `start it as root with: SKIP_SMOKE=1 bash ${up}` : `${up} is missing`;
+    opts.say(`warning: no OpenStack control plane answers at ${testOpenStackKeystone}; the openstack tests will fail (${how}, or set HEARTH_SKIP_OPENSTACK=1)`);
+    return nothingToStop;
+  }
+  opts.say(`starting the OpenStack control plane (about 2 minutes on a fresh machine; log: ${opts.logFile})`);
+  const started = Date.now();
+  const code = await runLogged(up, { ...opts.env, SKIP_SMOKE: '1' }, opts.logFile);
+  if (code === 0) opts.say(`OpenStack control plane up in ${Math.round((Date.now() - started) / 1000)} s`);
+  else opts.say(`warning: ${up} exited with ${code}; the openstack tests will fail, see ${opts.logFile}`);
+  return {
+    // even after a failed up.sh: down.sh stops only what up.sh recorded as started
+    stop: async () => {
+      opts.say('stopping the OpenStack control plane this run started');
+      await runLogged(`${opts.scriptDir}/down.sh`, opts.env, opts.logFile);
+    },
+  };
 }
