@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectBus, type Bus } from '@hearth/bus';
 import { loadConfig } from '@hearth/config';
-import { createLogger } from '@hearth/log';
+import { createLogger, type Logger } from '@hearth/log';
 import { PoolManagerConfig, start, type RunningPoolManager } from '@hearth/pool-manager';
 import { generateKeyPair } from '@hearth/ssh';
 
@@ -26,7 +26,7 @@ export const userKey = generateKeyPair('ada@laptop').publicKey;
  * Starts the pool manager with `set` overrides on top of test defaults (fast reconcile,
  * metrics on a free port). Pass clouds, types and pools through `set`.
  */
-export async function startPoolManager(natsUrl: string, set: string[]): Promise<TestPoolManager> {
+export async function startPoolManager(natsUrl: string, set: string[], opts: { log?: Logger } = {}): Promise<TestPoolManager> {
   const installation = `t${randomBytes(4).toString('hex')}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'hearth-pm-'));
   const config = loadConfig(PoolManagerConfig, {
@@ -40,7 +40,7 @@ export async function startPoolManager(natsUrl: string, set: string[]): Promise<
       ...set,
     ],
   });
-  const log = createLogger({ service: 'pool-manager', level: process.env['HEARTH_TEST_LOG'] === '1' ? 'debug' : 'silent' });
+  const log = opts.log ?? createLogger({ service: 'pool-manager', level: process.env['HEARTH_TEST_LOG'] === '1' ? 'debug' : 'silent' });
   const bus = await connectBus({ servers: natsUrl, name: 'pool-manager-test', log });
   const handle: TestPoolManager = {
     running: await start({ config, log }),
@@ -80,7 +80,7 @@ export function machineType(index: number, name: string, extra: string[] = []): 
   return [`${at}.name=${name}`, `${at}.cpus=1`, `${at}.memoryMb=512`, `${at}.images.default=debian`, ...extra.map((e) => `${at}.${e}`)];
 }
 
-export function pool(index: number, type: string, cloud: string, minReady: number, max: number): string[] {
+export function pool(index: number, type: string, cloud: string, minReady: number, max: number, extra: string[] = []): string[] {
   const at = `pools[${index}]`;
-  return [`${at}.type=${type}`, `${at}.cloud=${cloud}`, `${at}.minReady=${minReady}`, `${at}.max=${max}`];
+  return [`${at}.type=${type}`, `${at}.cloud=${cloud}`, `${at}.minReady=${minReady}`, `${at}.max=${max}`, ...extra.map((e) => `${at}.${e}`)];
 }

@@ -3,7 +3,7 @@ import type { Quota } from '@hearth/clouds';
 import type { Logger } from '@hearth/log';
 import type { CloudSettings } from '../config.js';
 import type { CloudView } from '../domain/choose-machine.js';
-import { judgeHealth } from '../domain/health-score.js';
+import { judgeHealth, type HealthEvidence } from '../domain/health-score.js';
 import type { PoolMetrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { HealthWindow } from './health-window.js';
@@ -32,6 +32,8 @@ export class CloudMonitor {
   private changedAt = Date.now();
   private readonly full = new Map<string, string>();
   private reading: { quota: Quota; launchedSince: number } | undefined;
+  /** When a probe last brought the cloud back: earlier launch backoffs no longer apply. */
+  recoveredAt = 0;
   /** When a down cloud was last probed, and quota last read. */
   probedAt = 0;
   quotaReadAt = 0;
@@ -83,19 +85,26 @@ export class CloudMonitor {
   /** Judges health from the window (a down cloud stays down until a probe succeeds). */
   async judge(): Promise<void> {
     if (this.health === 'down') return;
-    const verdict = judgeHealth(
-      { stats: this.window.stats(), failedCallsInRow: this.window.failedCallsInRow, failedLaunchesInRow: this.window.failedLaunchesInRow, lastError: this.window.lastError },
-      this.settings,
-    );
+    const verdict = judgeHealth(this.evidence(), this.settings);
     if (verdict.health !== this.health) await this.setHealth(verdict.health, verdict.reason);
     // the same judgement with fresher numbers: shown in clouds.list, not stored or announced
     else this.reason = verdict.reason;
   }
 
-  /** A probe of a down cloud answered: it starts again with a clean record. */
+  /**
+   * A probe of a down cloud answered. Down for failing API calls: it starts again with a
+   * clean record. Down for failing launches: a probe proves the API, not launches, so the
+   * launch record stays and the next launch is a trial: one more failure and it is down again.
+   */
   async probeSucceeded(downForMs: number): Promise<void> {
-    this.window.reset();
-    await this.setHealth('healthy', undefined, { downForMs });
+    const byLaunches = this.window.failedLaunchesInRow >= this.settings.downAfterFailures;
+    if (byLaunches) {
+      this.window.failedCallsInRow = 0;
+      this.window.failedLaunchesInRow = this.settings.downAfterFailures - 1;
+    } else this.window.reset();
+    this.recoveredAt = Date.now();
+    const verdict = judgeHealth(this.evidence(), this.settings);
+    await this.setHealth(verdict.health, verdict.reason ?? (byLaunches ? 'probe answered; the next launch is a trial' : undefined), { downForMs });
   }
 
   async setDrained(drained: boolean, by: string): Promise<CloudStatus> {
@@ -150,6 +159,11 @@ export class CloudMonitor {
       // the contract has numbers only, so a reading is reported when every limit is finite
       ...(finite ? { quota: { limits: { ...quota.limits }, used: { ...quota.used } } } : {}),
     };
+  }
+
+  private evidence(): HealthEvidence {
+    const w = this.window;
+    return { stats: w.stats(), failedCallsInRow: w.failedCallsInRow, failedLaunchesInRow: w.failedLaunchesInRow, lastError: w.lastError };
   }
 
   private async setHealth(health: CloudHealth, reason: string | undefined, extra: Record<string, unknown> = {}): Promise<void> {

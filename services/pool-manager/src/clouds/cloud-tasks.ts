@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '@hearth/log';
 
 /**
@@ -10,7 +11,10 @@ export class CloudTasks {
   private readonly running = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
 
-  constructor(private readonly log: Logger) {}
+  constructor(private readonly log: Logger) {
+    // every call in flight listens to the one signal; many at once is normal, not a leak
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /** Starts `task` under `key` unless one is running; never waits for it. @returns whether it started */
   start(key: string, task: (signal: AbortSignal) => Promise<void>): boolean {

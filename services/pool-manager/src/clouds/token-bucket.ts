@@ -6,7 +6,7 @@
 export class TokenBucket {
   private tokens: number;
   private refilledAt: number;
-  private readonly waiting: { resolve: () => void; reject: (err: unknown) => void; signal?: AbortSignal }[] = [];
+  private readonly waiting: { resolve: () => void; reject: (err: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -26,17 +26,20 @@ export class TokenBucket {
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const waiter = { resolve, reject, ...(signal ? { signal } : {}) };
-      this.waiting.push(waiter);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const at = this.waiting.indexOf(waiter);
-          if (at >= 0) this.waiting.splice(at, 1);
-          reject(signal.reason);
+      const onAbort = (): void => {
+        const at = this.waiting.indexOf(waiter);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(signal?.reason);
+      };
+      const waiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
         },
-        { once: true },
-      );
+        reject,
+      };
+      this.waiting.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.schedule();
     });
   }

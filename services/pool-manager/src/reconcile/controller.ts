@@ -13,6 +13,8 @@ export class Controller {
   private stopped = false;
   /** Duration of the last full pass, for benchmarks and status. */
   lastPassMs = 0;
+  /** Passes begun since start, so tests can count passes instead of timing them. */
+  passes = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -45,6 +47,7 @@ export class Controller {
   async pass(): Promise<void> {
     let next = this.intervalMs;
     const started = performance.now();
+    this.passes++;
     for (const reconciler of this.reconcilers) {
       const t0 = performance.now();
       try {

@@ -23,7 +23,7 @@ const backoffStepsMs = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
  */
 export class LaunchDeficit implements Reconciler {
   readonly name = 'pool.launch-deficit';
-  private readonly backoff = new Map<string, { until: number; step: number }>();
+  private readonly backoff = new Map<string, { until: number; step: number; at: number }>();
   /** Cloud calls still under way; their records already count towards their pools. */
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -70,7 +70,9 @@ export class LaunchDeficit implements Reconciler {
   private spreadPool(cloud: Cloud, pool: PoolSettings, type: MachineType, counts: StateCounts): SpreadPool {
     const { health, drained } = cloud.monitor.state;
     const usable = health !== 'down' && !drained;
-    const waiting = (this.backoff.get(`${pool.type}.${pool.cloud}`)?.until ?? 0) > Date.now();
+    const backoff = this.backoff.get(`${pool.type}.${pool.cloud}`);
+    // a cloud a probe just brought back gets launches at once, whatever failed before
+    const waiting = backoff !== undefined && backoff.until > Date.now() && backoff.at > cloud.monitor.recoveredAt;
     return {
       cloud: pool.cloud,
       minReady: pool.minReady,
@@ -134,7 +136,7 @@ export class LaunchDeficit implements Reconciler {
       } else {
         const step = Math.min((this.backoff.get(key)?.step ?? -1) + 1, backoffStepsMs.length - 1);
         const delay = backoffStepsMs[step] ?? 60_000;
-        this.backoff.set(key, { until: Date.now() + delay, step });
+        this.backoff.set(key, { until: Date.now() + delay, step, at: Date.now() });
         // one line per failure; the backoff, and a cloud judged down, keep a failing cloud from flooding the log
         log.warn({ err: { name: (err as Error).name, message }, backoffMs: delay }, 'launch failed');
       }
