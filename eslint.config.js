@@ -7,7 +7,8 @@ export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.tsbuild/**', '.hearth/**', 'eslint.config.js'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    // .tsx: the portal (services/portal), type-checked through its own tsconfig.json
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -24,7 +25,7 @@ export default tseslint.config(
   },
   {
     // services never import each other; what they share lives in libs/
-    files: ['services/**/*.ts'],
+    files: ['services/**/*.ts', 'services/**/*.tsx'],
     rules: {
       'no-restricted-imports': [
         'error',
