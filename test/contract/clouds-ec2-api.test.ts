@@ -1,6 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AbortedError, AuthError, CloudUnavailableError, InvalidSpecError, OwnerTag, QuotaExceededError, type CloudDriver } from '@hearth/clouds';
-import { driverFor, newInstallation, specMaker } from '../fakes/ec2/driver-for.js';
+import {
+  AbortedError,
+  AuthError,
+  CloudUnavailableError,
+  InvalidSpecError,
+  OwnerTag,
+  QuotaExceededError,
+  createDriver,
+  type CloudDriver,
+} from '@hearth/clouds';
+import { createLogger } from '@hearth/log';
+import { cloudConfigFor, driverFor, fakeCredentialEnv, newInstallation, specMaker } from '../fakes/ec2/driver-for.js';
 import { fakeIds, startEc2Fake, type Ec2Fake } from '../fakes/ec2/index.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -109,6 +119,16 @@ describe('ec2 launch', () => {
     expect(run?.get('SubnetId')).toBe([...fake.catalog.subnets][0]);
   });
 
+  it('refuses to relaunch a machine id whose instance was terminated, instead of answering with the dead one', async () => {
+    const ec2 = driver();
+    const one = spec();
+    const ref = await ec2.launch(one);
+    await ec2.terminate(ref);
+    const err: unknown = await ec2.launch(one).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidSpecError);
+    expect((err as Error).message).toContain(ref.id);
+  });
+
   it('rejects an unknown instance type and an unknown AMI with InvalidSpecError', async () => {
     const ec2 = driver();
     await expect(ec2.launch(spec({ flavor: 'x9.huge' }))).rejects.toBeInstanceOf(InvalidSpecError);
@@ -166,6 +186,27 @@ describe('ec2 tag', () => {
 });
 
 describe('ec2 credentials and signals', () => {
+  it('takes credentials from the default chain (here the environment) when made by createDriver', async () => {
+    const env = { ...fakeCredentialEnv(fake), AWS_PROFILE: undefined };
+    const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+    const apply = (values: Record<string, string | undefined>): void => {
+      for (const [key, value] of Object.entries(values)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    };
+    apply(env);
+    const ec2 = createDriver(cloudConfigFor(fake), { log: createLogger({ service: 'ec2-api-test', level: 'silent' }), installation });
+    try {
+      await expect(ec2.probe()).resolves.toBeUndefined();
+      const [call] = fake.callsOf('DescribeAccountAttributes');
+      expect(call?.status).toBe(200);
+    } finally {
+      await ec2.close();
+      apply(saved);
+    }
+  });
+
   it('maps a wrong secret (SignatureDoesNotMatch) and an unknown key (AuthFailure) to AuthError', async () => {
     const wrongSecret = driver({}, { accessKeyId: fake.credentials.accessKeyId, secretAccessKey: 'not-the-secret' });
     await expect(wrongSecret.probe()).rejects.toBeInstanceOf(AuthError);

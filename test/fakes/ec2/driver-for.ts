@@ -28,6 +28,28 @@ export function driverFor(
   return new Ec2Driver({ ...base, ...config }, { log, installation, credentials: { ...credentials } });
 }
 
+/**
+ * The config section of an ec2 cloud on `fake`, for code that makes drivers through
+ * createDriver (the pool manager), which gets its credentials from the default chain: pair it
+ * with fakeCredentialEnv().
+ */
+export function cloudConfigFor(fake: Ec2Fake, name = 'ec2-fake'): Ec2Config {
+  return { driver: 'ec2', name, region: fake.region, endpoint: fake.url, subnetId: fakeIds.subnet, securityGroupIds: [fakeIds.securityGroup], instanceType: 't3.micro' };
+}
+
+/**
+ * Environment that makes the SDK's default credential chain resolve to the fake's static test
+ * keys (the chain reads the environment first), with the instance metadata service off, so
+ * nothing ever tries the network for credentials.
+ */
+export function fakeCredentialEnv(fake: Ec2Fake): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: fake.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: fake.credentials.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
 /** A new installation id for one test file. */
 export function newInstallation(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;

@@ -69,6 +69,11 @@ export class Ec2Driver implements CloudDriver {
     if ('problem' in request) throw new InvalidSpecError(this.cloud, `${doing}: ${request.problem}`);
     const instance = await this.#api.runInstance(request.input, doing, opts);
     if (!instance?.InstanceId) throw new CloudUnavailableError(this.cloud, `${doing}: RunInstances answered without an instance`);
+    if (isGone(instance) || instance.State?.Name === 'shutting-down') {
+      // the ClientToken answered with the instance an earlier launch of this machine id made, since terminated
+      const state = instance.State?.Name ?? 'unknown';
+      throw new InvalidSpecError(this.cloud, `${doing}: this machine id already launched ${instance.InstanceId}, now ${state}; launch under a new machine id`);
+    }
     (opts?.log ?? this.#log).debug({ machineId: spec.machineId, cloud: this.cloud, instanceId: instance.InstanceId }, 'EC2 instance launched');
     return { id: instance.InstanceId };
   }
