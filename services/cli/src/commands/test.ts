@@ -19,6 +19,9 @@ export async function test(args: string[], opts: { install?: boolean; lint?: boo
     natsPath = (await ensureNatsServer('nats-server', { ...ensure, allowUnsafe: false })).path;
     // the Docker cloud's tests run real containers from an image built with debootstrap
     await ensureProgram('debootstrap', 'debootstrap', 'the machine image is built from a debootstrap tree', ensure);
+    // the portal's end-to-end test drives Debian's Chromium and logs in with OpenSSH's client
+    await ensureProgram('chromium', 'chromium', "the portal's end-to-end test drives it through playwright-core", ensure);
+    await ensureProgram('ssh', 'openssh-client', "the portal's end-to-end test runs the ssh command the portal shows", ensure);
     ui.step('checking the Docker engine');
     const dockerProblem = await ensureDocker({ ...ensure, logFile: join(repoRoot, 'test-results', 'dockerd.log') });
     if (dockerProblem) throw new MissingRequirementError('docker', `the tests need a Docker engine: ${dockerProblem}`);
