@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { environment } from '@hearth/config';
 
-/** Keystone of the control plane `../shared/openstack/up.sh` starts (see its README). */
-export const keystoneUrl = 'http://127.0.0.1:5000/v3';
+/**
+ * Keystone of the control plane `../shared/openstack/up.sh` starts (see its README), or of
+ * another one with the same users, flavors, image and network (HEARTH_OPENSTACK_AUTH_URL).
+ */
+export const keystoneUrl = environment()['HEARTH_OPENSTACK_AUTH_URL'] || 'http://127.0.0.1:5000/v3';
 
 /** The users up.sh makes: admin (roles admin, member, reader on project admin) and demo (member on demo). */
 export const controlPlaneUsers = {
@@ -24,7 +27,8 @@ export async function controlPlaneProblem(): Promise<string | undefined> {
     if (res.ok) return undefined;
     return `Keystone at ${keystoneUrl} answered ${res.status}`;
   } catch (err) {
-    return `Keystone at ${keystoneUrl} does not answer (${err instanceof Error ? err.message : String(err)})`;
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return `Keystone at ${keystoneUrl} does not answer (${cause?.code ?? cause?.message ?? String(err)})`;
   }
 }
 

@@ -131,10 +131,14 @@ describe('openstack error mapping', () => {
   });
 
   it('maps an API nobody answers to CloudUnavailableError', async () => {
-    const d = driver({ retries: 0, endpoints: { compute: 'http://127.0.0.1:1/v2.1' } });
+    // a port that was just free: nothing listens there
+    const closed = await LocalApi.start();
+    const port = new URL(closed.authUrl).port;
+    await closed.close();
+    const d = driver({ retries: 0, endpoints: { compute: `http://127.0.0.1:${port}/v2.1` } });
     const err = await d.probe().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CloudUnavailableError);
-    expect((err as Error).message).toMatch(/cannot reach the API/);
+    expect((err as Error).message).toMatch(/cannot reach the API \(ECONNREFUSED\)/);
   });
 
   it('names the catalog when it has no endpoint for the region', async () => {

@@ -134,7 +134,8 @@ export async function exchange(
   } catch (err) {
     if (signal?.aborted) throw new TransportError('aborted', method, path, 'aborted', { cause: err });
     if (timeout.aborted) throw new TransportError('timeout', method, path, `no answer within ${timeoutMs} ms`, { cause: err });
-    const code = (err as { cause?: { code?: string } }).cause?.code;
-    throw new TransportError('network', method, path, `cannot reach the API${code ? ` (${code})` : ''}`, { cause: err });
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message;
+    throw new TransportError('network', method, path, `cannot reach the API${why ? ` (${why})` : ''}`, { cause: err });
   }
 }
