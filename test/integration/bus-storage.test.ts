@@ -43,7 +43,7 @@ describe('ensureStorage', () => {
     await ensureStorage(bus);
     const jsm = await bus.jsm();
     const names = Object.values(buckets).map((b) => b.name);
-    expect(names.sort()).toEqual(['clouds', 'machines', 'pools', 'regions', 'transfers']);
+    expect(names.sort()).toEqual(['clouds', 'machines', 'pools', 'regions', 'sessions', 'tokens', 'transfers', 'users']);
     for (const def of Object.values(buckets)) {
       const { config } = await jsm.streams.info(`KV_${def.name}`);
       expect(config).toMatchObject({

@@ -9,6 +9,8 @@ export interface BucketDefinition {
   description: string;
   /** Revisions kept per key (audit of recent changes). */
   history: number;
+  /** Entries older than this are removed by the server; absent keeps them. */
+  ttlMs?: number;
 }
 
 /** A stream Hearth appends events to. */
@@ -26,6 +28,9 @@ export const buckets = {
   clouds: { name: 'clouds', description: 'cloud name → driver, region, limits, health, drained', history: 5 },
   transfers: { name: 'transfers', description: 'transfer id → transfer record and progress', history: 5 },
   regions: { name: 'regions', description: 'region name → region record', history: 10 },
+  users: { name: 'users', description: 'user name → account: role, scrypt password hash, ssh key, disabled', history: 5 },
+  sessions: { name: 'sessions', description: 'session id → user, CSRF token, expiry (portal logins)', history: 1, ttlMs: 7 * 86_400_000 },
+  tokens: { name: 'tokens', description: 'token id → user, name, SHA-256 of the personal API token, last use', history: 1 },
 } as const satisfies Record<string, BucketDefinition>;
 
 const day = 86_400_000;
@@ -89,6 +94,7 @@ export async function ensureStorage(bus: Bus, opts: EnsureStorageOptions = {}): 
       history: def.history,
       storage: StorageType.File,
       replicas,
+      ...('ttlMs' in def ? { ttl: def.ttlMs } : {}),
     };
     const kv = await kvm.create(def.name, options);
     // create() binds to an existing bucket as it is; bring changed settings up to date

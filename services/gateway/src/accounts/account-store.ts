@@ -1,0 +1,167 @@
+import { buckets, HearthError, openKv, type Bus, type TypedKv } from '@hearth/bus';
+import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import { SessionRecord, TokenRecord, UserRecord, type Role } from './records.js';
+import { apiTokenId, newApiToken, randomSecret, sameSecret, sha256 } from './secrets.js';
+
+/** lastUsedAt is written at most this often per token: a KV write per API call would cost more than the call. */
+const lastUsedResolutionMs = 60_000;
+
+/**
+ * Accounts in NATS KV: users (`users`), portal sessions (`sessions`) and personal API
+ * tokens (`tokens`). Nothing secret is stored in the clear: passwords as scrypt hashes,
+ * tokens as SHA-256. Every user change is a compare-and-set, so two gateways editing one
+ * user cannot lose a write.
+ */
+export class AccountStore {
+  private constructor(
+    private readonly users: TypedKv<typeof UserRecord>,
+    private readonly sessions: TypedKv<typeof SessionRecord>,
+    private readonly tokens: TypedKv<typeof TokenRecord>,
+  ) {}
+
+  static async open(bus: Bus): Promise<AccountStore> {
+    return new AccountStore(
+      await openKv(bus, buckets.users, UserRecord),
+      await openKv(bus, buckets.sessions, SessionRecord),
+      await openKv(bus, buckets.tokens, TokenRecord),
+    );
+  }
+
+  async user(name: string): Promise<UserRecord | undefined> {
+    return (await this.users.get(name))?.value;
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    const names = await this.users.keys();
+    const records = await Promise.all(names.map((n) => this.user(n)));
+    return records.filter((u): u is UserRecord => u !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async hasAdmin(): Promise<boolean> {
+    return (await this.listUsers()).some((u) => u.role === 'admin' && !u.disabled);
+  }
+
+  /** @throws HearthError CONFLICT when the name is taken. */
+  async createUser(input: { name: string; password: string; role: Role; bootstrap?: boolean }): Promise<UserRecord> {
+    const now = Date.now();
+    const record: UserRecord = {
+      name: input.name,
+      role: input.role,
+      passwordHash: await hashPassword(input.password),
+      disabled: false,
+      createdAt: now,
+      updatedAt: now,
+      ...(input.bootstrap ? { bootstrap: true } : {}),
+    };
+    try {
+      await this.users.create(input.name, record);
+    } catch (err) {
+      if (err instanceof HearthError && err.code === 'KV_CONFLICT') {
+        throw new HearthError('CONFLICT', `user ${input.name} already exists`, { issues: [{ path: '/name', message: 'taken' }] }, { cause: err });
+      }
+      throw err;
+    }
+    return record;
+  }
+
+  /**
+   * Applies `change` by compare-and-set, reading again when another writer was first.
+   * @throws HearthError NOT_FOUND when there is no such user.
+   */
+  async updateUser(name: string, change: (user: UserRecord) => Promise<UserRecord> | UserRecord): Promise<UserRecord> {
+    for (;;) {
+      const current = await this.users.get(name);
+      if (!current) throw new HearthError('NOT_FOUND', `no user ${name}`);
+      const next = { ...(await change(current.value)), name, updatedAt: Date.now() };
+      try {
+        await this.users.update(name, next, current.revision);
+        return next;
+      } catch (err) {
+        if (!(err instanceof HearthError && err.code === 'KV_CONFLICT')) throw err;
+      }
+    }
+  }
+
+  /** The user when `password` is theirs and the account is enabled; otherwise undefined, after as long. */
+  async checkPassword(name: string, password: string): Promise<UserRecord | undefined> {
+    const user = await this.user(name);
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+    return ok && user && !user.disabled ? user : undefined;
+  }
+
+  async createSession(user: string, maxAgeMs: number): Promise<SessionRecord> {
+    const now = Date.now();
+    const session: SessionRecord = { id: randomSecret(), user, csrfToken: randomSecret(), createdAt: now, expiresAt: now + maxAgeMs };
+    await this.sessions.create(session.id, session);
+    return session;
+  }
+
+  /** The live session with this id; an expired one is deleted and undefined. */
+  async session(id: string): Promise<SessionRecord | undefined> {
+    // cookie values are ours; anything else is not a key worth asking KV about
+    if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
+    const session = (await this.sessions.get(id))?.value;
+    if (session && session.expiresAt <= Date.now()) {
+      await this.sessions.delete(id);
+      return undefined;
+    }
+    return session;
+  }
+
+  async endSession(id: string): Promise<void> {
+    await this.sessions.delete(id);
+  }
+
+  /** A new token for `user`; the token text is returned this once and only its hash is kept. */
+  async createToken(user: string, name: string): Promise<{ record: TokenRecord; token: string }> {
+    const { id, token } = newApiToken();
+    const record: TokenRecord = { id, user, name, sha256: sha256(token), createdAt: Date.now() };
+    await this.tokens.create(id, record);
+    return { record, token };
+  }
+
+  /** The record of a valid, unrevoked token; notes its use. */
+  async useToken(token: string): Promise<TokenRecord | undefined> {
+    const id = apiTokenId(token);
+    if (!id) return undefined;
+    const entry = await this.tokens.get(id);
+    if (!entry || !sameSecret(entry.value.sha256, sha256(token))) return undefined;
+    const now = Date.now();
+    if (now - (entry.value.lastUsedAt ?? 0) >= lastUsedResolutionMs) {
+      // a lost race here only loses a timestamp; a revoke in between wins (update fails on the deleted key)
+      await this.tokens.update(id, { ...entry.value, lastUsedAt: now }, entry.revision).catch(() => undefined);
+    }
+    return entry.value;
+  }
+
+  /** Whether the token with this id still exists (not revoked). */
+  async hasToken(id: string): Promise<boolean> {
+    return (await this.tokens.get(id)) !== undefined;
+  }
+
+  async listTokens(user: string): Promise<TokenRecord[]> {
+    const all = await Promise.all((await this.tokens.keys()).map(async (k) => (await this.tokens.get(k))?.value));
+    return all.filter((t): t is TokenRecord => t?.user === user).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** Revokes one of `user`'s tokens; false when there is no such token of theirs. */
+  async revokeToken(user: string, id: string): Promise<boolean> {
+    if (!/^[0-9a-f]{16}$/.test(id)) return false;
+    const token = (await this.tokens.get(id))?.value;
+    if (token?.user !== user) return false;
+    await this.tokens.delete(id);
+    return true;
+  }
+
+  /** Ends every session of `user` (password changed). */
+  async endSessions(user: string): Promise<void> {
+    const sessions = await Promise.all((await this.sessions.keys()).map(async (k) => (await this.sessions.get(k))?.value));
+    await Promise.all(sessions.filter((s): s is SessionRecord => s?.user === user).map((s) => this.sessions.delete(s.id)));
+  }
+
+  /** Ends every session and revokes every token of `user` (disabled). */
+  async endAll(user: string): Promise<void> {
+    await this.endSessions(user);
+    await Promise.all((await this.listTokens(user)).map((t) => this.tokens.delete(t.id)));
+  }
+}

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { HearthError, onMachineEvents, publishMachineEvent, request, subjects, type Bus, type MachineEvent } from '@hearth/bus';
+import type { Logger } from '@hearth/log';
+import type { Machine, MachineRequest } from '../schemas.js';
+import { servedMachine } from './machine-view.js';
+
+/** A finished request stays readable this long (GET /api/v1/requests/:id). */
+const keepFinishedMs = 15 * 60_000;
+
+interface Entry {
+  view: MachineRequest;
+  user: string;
+  /** Settles with the machine, or the allocation's error. */
+  outcome: Promise<Machine>;
+  onQueued?: (position: number) => void;
+  cancelling: boolean;
+}
+
+export interface Submission {
+  user: string;
+  type: string;
+  sshPublicKey: string;
+  region?: string;
+  /** The HTTP request id, carried to the pool manager's logs. */
+  httpRequestId: string;
+}
+
+/** What POST /machines answers: the machine at once, or the queued request. */
+export type Answer = { machine: Machine } | { request: MachineRequest & { state: 'queued'; position: number } };
+
+/**
+ * The machine requests this gateway has sent, in memory: a request the pool manager queues
+ * goes on here after the HTTP reply (202), and its outcome is kept for GET /requests/:id
+ * and published as a machine event, so every gateway's websockets see it.
+ */
+export class RequestTable {
+  private readonly entries = new Map<string, Entry>();
+  private unsubscribe: (() => void) | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly log: Logger,
+    private readonly waitMs: number,
+  ) {}
+
+  /** Subscribes to machine events; resolves once the server has the subscription. */
+  async start(): Promise<void> {
+    this.unsubscribe = onMachineEvents(this.bus, (event) => this.onEvent(event));
+    await this.bus.nc.flush();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /**
+   * Sends `machines.allocate` and answers with whichever comes first: the reply (served) or
+   * the `queued` event for this request. With `hold`, waits for the reply.
+   * @throws HearthError from the pool manager when the request fails before it is queued
+   *   (unknown type, service down), or, with `hold`, at all.
+   */
+  async submit(s: Submission, hold: boolean): Promise<Answer> {
+    const id = randomUUID();
+    const entry: Entry = { view: { id, type: s.type, state: 'queued' }, user: s.user, outcome: Promise.resolve() as never, cancelling: false };
+    const queued = new Promise<number>((resolve) => (entry.onQueued = resolve));
+    // registered before sending: the queued event can arrive before request() returns
+    this.entries.set(id, entry);
+    entry.outcome = request(
+      this.bus,
+      subjects.machines.allocate,
+      { type: s.type, user: s.user, sshPublicKey: s.sshPublicKey, waitMs: this.waitMs, requestId: id, ...(s.region ? { region: s.region } : {}) },
+      { timeoutMs: this.waitMs + 10_000, requestId: s.httpRequestId },
+    ).then(
+      (reply) => this.served(entry, servedMachine(reply, s.user)),
+      (err: unknown) => this.failed(entry, err),
+    );
+    // the outcome is read through the table once queued; never an unhandled rejection
+    entry.outcome.catch(() => undefined);
+    if (hold) return { machine: await entry.outcome };
+    const first = await Promise.race([entry.outcome.then((machine) => ({ machine })), queued.then((position) => ({ position }))]);
+    if ('machine' in first) return first;
+    return { request: { id, type: s.type, state: 'queued', position: first.position } };
+  }
+
+  /** The request, when it is `user`'s (or `any` is set, for admins); undefined otherwise. */
+  get(id: string, user: string, any = false): MachineRequest | undefined {
+    const entry = this.entries.get(id);
+    return entry && (any || entry.user === user) ? entry.view : undefined;
+  }
+
+  /**
+   * Cancels a queued request of `user`.
+   * @returns 'cancelled', 'unknown' (no such request of theirs) or 'finished' (served or failed already)
+   */
+  async cancel(id: string, user: string, any = false): Promise<'cancelled' | 'unknown' | 'finished'> {
+    const entry = this.entries.get(id);
+    if (!entry || (!any && entry.user !== user)) return 'unknown';
+    if (entry.view.state !== 'queued') return 'finished';
+    entry.cancelling = true;
+    const { cancelled } = await request(this.bus, subjects.machines.cancel, { requestId: id });
+    if (!cancelled) {
+      entry.cancelling = false;
+      return 'finished';
+    }
+    // the allocation rejects with the cancellation; wait so a GET right after sees it
+    await entry.outcome.catch(() => undefined);
+    return 'cancelled';
+  }
+
+  private onEvent(event: MachineEvent): void {
+    if (!event.requestId) return;
+    const entry = this.entries.get(event.requestId);
+    if (!entry || entry.view.state !== 'queued') return;
+    if ((event.kind === 'queued' || event.kind === 'position') && event.position !== undefined) {
+      entry.view = { ...entry.view, position: event.position };
+      if (event.kind === 'queued') entry.onQueued?.(event.position);
+    }
+  }
+
+  private served(entry: Entry, machine: Machine): Machine {
+    const { position, ...view } = entry.view;
+    entry.view = { ...view, state: 'allocated', machine };
+    // served at once: the 201 carries the machine and no request id, so there is nothing to look up later
+    if (position === undefined) this.entries.delete(view.id);
+    else this.forgetLater(view.id);
+    return machine;
+  }
+
+  private failed(entry: Entry, err: unknown): never {
+    const wasQueued = entry.view.position !== undefined;
+    const { position: _position, ...view } = entry.view;
+    const message = err instanceof HearthError ? err.message : 'internal error';
+    entry.view = { ...view, state: entry.cancelling ? 'cancelled' : 'failed', error: message };
+    if (wasQueued) {
+      // the pool manager announces allocations; a queued request that ends otherwise is announced here
+      publishMachineEvent(this.bus, {
+        kind: 'failed',
+        at: Date.now(),
+        requestId: view.id,
+        type: view.type,
+        user: entry.user,
+        reason: entry.cancelling ? 'cancelled' : message,
+      });
+      this.log.info({ requestId: view.id, user: entry.user, state: entry.view.state, reason: message }, 'queued machine request ended without a machine');
+      this.forgetLater(view.id);
+    } else {
+      // failed before it was queued: the HTTP reply carries the error, nothing to keep
+      this.entries.delete(view.id);
+    }
+    throw err;
+  }
+
+  private forgetLater(id: string): void {
+    const timer = setTimeout(() => {
+      this.entries.delete(id);
+      this.timers.delete(timer);
+    }, keepFinishedMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+}

@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addUser, apiToken, signIn, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+
+let nats: TestNatsServer;
+let gw: TestGateway;
+let adminToken: string;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  gw = await startGateway({ natsUrl: nats.url });
+  adminToken = await apiToken(gw.url, 'admin', gw.adminPassword);
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await nats?.cleanup();
+});
+
+const call = (path: string, init: RequestInit = {}): Promise<Response> => fetch(`${gw.url}/api/v1${path}`, init);
+const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
+async function problem(res: Response, status: number): Promise<{ title: string; detail: string; requestId: string; issues?: { path: string; message: string }[] }> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const body = (await res.json()) as { title: string; detail: string; requestId: string; status: number };
+  expect(body.status).toBe(status);
+  expect(body.requestId).toBe(res.headers.get('x-request-id'));
+  return body;
+}
+
+describe('sign-in and sessions', () => {
+  it('signs the first admin in with a session cookie: httpOnly, SameSite=Strict, not Secure without TLS', async () => {
+    const res = await call('/auth/login', json({ user: 'admin', password: gw.adminPassword }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { user: { name: string; role: string }; csrfToken: string };
+    expect(body.user).toEqual({ name: 'admin', role: 'admin' });
+    expect(body.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const setCookie = res.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/hearth_session=[A-Za-z0-9_-]{43}/);
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Strict/i);
+    expect(setCookie).not.toMatch(/Secure/i);
+  });
+
+  it('refuses a wrong password and an unknown user alike, with 401', async () => {
+    const wrong = await problem(await call('/auth/login', json({ user: 'admin', password: 'not it' })), 401);
+    const unknown = await problem(await call('/auth/login', json({ user: 'nobody', password: 'not it' })), 401);
+    expect(wrong.detail).toBe(unknown.detail);
+  });
+
+  it('answers GET /me with the CSRF token for a cookie, and logout ends the session', async () => {
+    const { cookie, csrfToken } = await signIn(gw.url, 'admin', gw.adminPassword);
+    const me = await call('/me', { headers: { cookie } });
+    expect(await me.json()).toEqual({ name: 'admin', role: 'admin', csrfToken });
+    // 1. logout without the CSRF header is refused and the session stays
+    await problem(await call('/auth/logout', { method: 'POST', headers: { cookie } }), 403);
+    expect((await call('/me', { headers: { cookie } })).status).toBe(200);
+    // 2. with it: 204, cookie cleared, session gone
+    const out = await call('/auth/logout', { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken } });
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/hearth_session=;/);
+    await problem(await call('/me', { headers: { cookie } }), 401);
+  });
+
+  it('checks the CSRF token on every cookie call that changes something', async () => {
+    const { cookie, csrfToken } = await signIn(gw.url, 'admin', gw.adminPassword);
+    const body = { name: 'cookie-token' };
+    await problem(await call('/me/tokens', json(body, { cookie })), 403);
+    await problem(await call('/me/tokens', json(body, { cookie, 'x-csrf-token': 'x'.repeat(43) })), 403);
+    expect((await call('/me/tokens', json(body, { cookie, 'x-csrf-token': csrfToken }))).status).toBe(201);
+  });
+
+  it('answers 401 without credentials and with a garbled cookie', async () => {
+    await problem(await call('/me'), 401);
+    await problem(await call('/me', { headers: { cookie: 'hearth_session=forged' } }), 401);
+    await problem(await call('/machines'), 401);
+  });
+});
+
+describe('API tokens', () => {
+  it('creates a token shown once, lists it without its text, notes its use, and revokes it at once', async () => {
+    const created = await call('/me/tokens', json({ name: 'laptop' }, bearer(adminToken)));
+    expect(created.status).toBe(201);
+    const { id, token, name } = (await created.json()) as { id: string; token: string; name: string };
+    expect(token).toMatch(/^hth_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(name).toBe('laptop');
+    expect((await call('/me', { headers: bearer(token) })).status).toBe(200);
+    const list = (await (await call('/me/tokens', { headers: bearer(adminToken) })).json()) as { tokens: Record<string, unknown>[] };
+    const listed = list.tokens.find((t) => t['id'] === id);
+    expect(listed).toMatchObject({ id, name: 'laptop' });
+    expect(listed?.['lastUsedAt']).toEqual(expect.any(Number));
+    expect(JSON.stringify(list)).not.toContain(token);
+    // revoke: the next call with it is 401
+    expect((await call(`/me/tokens/${id}`, { method: 'DELETE', headers: bearer(adminToken) })).status).toBe(204);
+    await problem(await call('/me', { headers: bearer(token) }), 401);
+    await problem(await call(`/me/tokens/${id}`, { method: 'DELETE', headers: bearer(adminToken) }), 404);
+  });
+
+  it('refuses unknown, malformed and forged tokens with 401', async () => {
+    await problem(await call('/me', { headers: bearer('hth_0123456789abcdef_' + 'A'.repeat(43)) }), 401);
+    await problem(await call('/me', { headers: bearer('nonsense') }), 401);
+    await problem(await call('/me', { headers: { authorization: 'Basic YWRtaW46eA==' } }), 401);
+    const real = await apiToken(gw.url, 'admin', gw.adminPassword);
+    await problem(await call('/me', { headers: bearer(`${real.slice(0, -3)}AAA`) }), 401);
+  });
+
+  it('needs the password to make a token without a session', async () => {
+    await problem(await call('/auth/tokens', json({ user: 'admin', password: 'wrong', name: 'cli' })), 401);
+  });
+});
+
+describe('roles and users', () => {
+  let adaToken: string;
+
+  beforeAll(async () => {
+    adaToken = await addUser(gw.url, adminToken, { name: 'ada', password: 'correct horse battery' });
+  });
+
+  it('answers 403 to a scientist on admin routes and 401 to nobody', async () => {
+    for (const path of ['/users', '/pools', '/clouds', '/usage']) {
+      await problem(await call(path, { headers: bearer(adaToken) }), 403);
+      await problem(await call(path), 401);
+    }
+    await problem(await call('/users', json({ name: 'eve', password: 'x'.repeat(12), role: 'admin' }, bearer(adaToken))), 403);
+  });
+
+  it('lets an admin list users, change a role, and refuses a duplicate name with 409', async () => {
+    const list = (await (await call('/users', { headers: bearer(adminToken) })).json()) as { users: { name: string; role: string; disabled: boolean }[] };
+    expect(list.users.map((u) => u.name)).toEqual(expect.arrayContaining(['admin', 'ada']));
+    expect(JSON.stringify(list)).not.toMatch(/scrypt|passwordHash/);
+    await problem(await call('/users', json({ name: 'ada', password: 'another long one', role: 'scientist' }, bearer(adminToken))), 409);
+    const promoted = await call('/users/ada', { method: 'PATCH', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body: JSON.stringify({ role: 'admin' }) });
+    expect(await promoted.json()).toMatchObject({ name: 'ada', role: 'admin', disabled: false });
+    expect((await call('/users', { headers: bearer(adaToken) })).status).toBe(200);
+    await call('/users/ada', { method: 'PATCH', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body: JSON.stringify({ role: 'scientist' }) });
+    await problem(await call('/users', { headers: bearer(adaToken) }), 403);
+    await problem(await call('/users/nobody', { method: 'PATCH', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body: JSON.stringify({ role: 'admin' }) }), 404);
+  });
+
+  it('ends every session and token of a disabled user, and refuses their sign-in', async () => {
+    const password = 'grace hopper 1906';
+    const graceToken = await addUser(gw.url, adminToken, { name: 'grace', password });
+    const { cookie } = await signIn(gw.url, 'grace', password);
+    const patch = (body: unknown): Promise<Response> =>
+      call('/users/grace', { method: 'PATCH', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body: JSON.stringify(body) });
+    expect(await (await patch({ disabled: true })).json()).toMatchObject({ name: 'grace', disabled: true });
+    await problem(await call('/me', { headers: bearer(graceToken) }), 401);
+    await problem(await call('/me', { headers: { cookie } }), 401);
+    await problem(await call('/auth/login', json({ user: 'grace', password })), 401);
+    // enabled again: a new sign-in works, the old token stays revoked
+    await patch({ disabled: false });
+    await signIn(gw.url, 'grace', password);
+    await problem(await call('/me', { headers: bearer(graceToken) }), 401);
+  });
+
+  it('sets a new password, ending the sessions made with the old one', async () => {
+    const { cookie } = await signIn(gw.url, 'ada', 'correct horse battery');
+    const res = await call('/users/ada', { method: 'PATCH', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body: JSON.stringify({ password: 'a brand new password' }) });
+    expect(res.status).toBe(200);
+    await problem(await call('/me', { headers: { cookie } }), 401);
+    await problem(await call('/auth/login', json({ user: 'ada', password: 'correct horse battery' })), 401);
+    await signIn(gw.url, 'ada', 'a brand new password');
+  });
+
+  it('does not let an admin disable themselves', async () => {
+    const res = await call('/users/admin', { method: 'PATCH', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body: JSON.stringify({ disabled: true }) });
+    await problem(res, 409);
+  });
+
+  it('keeps a profile SSH key', async () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ada@laptop';
+    const res = await call('/me/ssh-key', { method: 'PUT', headers: { 'content-type': 'application/json', ...bearer(adaToken) }, body: JSON.stringify({ sshPublicKey: key }) });
+    expect(await res.json()).toEqual({ name: 'ada', role: 'scientist', sshPublicKey: key });
+    expect(await (await call('/me', { headers: bearer(adaToken) })).json()).toEqual({ name: 'ada', role: 'scientist', sshPublicKey: key });
+    const bad = await call('/me/ssh-key', { method: 'PUT', headers: { 'content-type': 'application/json', ...bearer(adaToken) }, body: JSON.stringify({ sshPublicKey: 'not a key' }) });
+    expect((await problem(bad, 400)).issues).toEqual([{ path: '/sshPublicKey', message: expect.any(String) }]);
+  });
+});
