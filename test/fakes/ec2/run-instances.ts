@@ -119,9 +119,12 @@ export function runInstances(ctx: ActionContext): string {
   const userData = userDataOf(params);
   const tags = tagSpecifications(params);
   checkLimits(ctx, minCount, shape.vcpus);
+  // EC2 launches as many as MaxCount when there is room, and at least MinCount or none
+  const room = ctx.limits.instances - account.counted().length;
+  const count = Math.max(minCount, Math.min(maxCount, room));
   if (params.get('DryRun') === 'true') throw new Ec2ApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
   const reservationId = newId('r');
-  const instances = Array.from({ length: minCount }, (): FakeInstance => {
+  const instances = Array.from({ length: count }, (): FakeInstance => {
     const instance: FakeInstance = {
       id: newId('i'),
       reservationId,
