@@ -4,6 +4,7 @@ import {
   AuthError,
   CloudUnavailableError,
   InstanceState,
+  OpenStackDriver,
   OwnerTag,
   type CloudDriver,
   type InstanceRef,
@@ -12,7 +13,7 @@ import {
 import { describeCloudDriver } from '@hearth/clouds/contract';
 import { controlPlaneHint, controlPlaneProblem, skipRequested } from '../fakes/openstack/control-plane.js';
 import { launchFaultAnswers } from '../fakes/openstack/proxy.js';
-import { contractSetup, openstackRig, specMaker, type OpenStackRig } from '../fakes/openstack/setup.js';
+import { contractSetup, openstackRig, silentLog, specMaker, type OpenStackRig } from '../fakes/openstack/setup.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // The openstack driver against the real control plane of ../shared/openstack/up.sh (Keystone,
@@ -115,6 +116,11 @@ describe.skipIf(problem !== undefined && skipRequested())('openstack driver unde
     expect(rig.proxy.callsTo('POST', /\/v3\/auth\/tokens$/)).toHaveLength(1);
     const wrong = rig.driver(installation, { auth: { password: 'not-the-password' } });
     await expect(wrong.probe()).rejects.toBeInstanceOf(AuthError);
+  });
+
+  it('runs from a config that needs nothing from the environment', { timeout: 120_000 }, async () => {
+    const standalone = new OpenStackDriver(rig.standaloneConfig(), { log: silentLog, installation, env: {} });
+    await expect(standalone.probe()).resolves.toBeUndefined();
   });
 
   it('lists every server across pages', { timeout: 180_000 }, async () => {

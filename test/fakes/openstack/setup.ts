@@ -12,7 +12,7 @@ import {
 import type { ContractSetup } from '@hearth/clouds/contract';
 import { environment } from '@hearth/config';
 import { createLogger, type Logger } from '@hearth/log';
-import { controlPlaneNames, keystoneUrl, writeCloudsYaml, type CloudsYamlDir, type ControlPlaneUser } from './control-plane.js';
+import { controlPlaneNames, controlPlaneUsers, keystoneUrl, writeCloudsYaml, type CloudsYamlDir, type ControlPlaneUser } from './control-plane.js';
 import { OpenStackProxy } from './proxy.js';
 
 export const silentLog: Logger = createLogger({ service: 'contract', level: 'silent' });
@@ -25,6 +25,11 @@ export interface OpenStackRig {
   user: ControlPlaneUser;
   /** The config section of a driver for this rig; `overrides` replace keys. */
   config(overrides?: Partial<OpenStackConfig>): OpenStackConfig;
+  /**
+   * A config that needs nothing from the environment (clouds.yaml named in it, the password
+   * inline), for a pool manager that makes its drivers long after this setup ran.
+   */
+  standaloneConfig(overrides?: Partial<OpenStackConfig>): OpenStackConfig;
   /** A driver made from config() with the rig's clouds.yaml. */
   driver(installation: string, overrides?: Partial<OpenStackConfig>): CloudDriver;
   /** A raw client of the same project, for what the driver must not do (foreign servers). */
@@ -70,6 +75,8 @@ export async function openstackRig(user: ControlPlaneUser): Promise<OpenStackRig
     cloudName,
     user,
     config,
+    standaloneConfig: (overrides = {}) =>
+      config({ osCloud: cloudName, cloudsFile: yaml.cloudsFile, auth: { password: controlPlaneUsers[user].password }, ...overrides }),
     driver: (installation, overrides) => withEnv(() => createDriver(config(overrides), { log: silentLog, installation })),
     client: () => withEnv(() => new OpenStackClient(openstackSettings(config(), environment(), process.cwd()), silentLog)),
     close: async () => {
