@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectBus, type Bus } from '@hearth/bus';
+import { connectBus, type Bus, type UsageEvent } from '@hearth/bus';
 import { loadConfig } from '@hearth/config';
 import { createLogger, type Logger } from '@hearth/log';
 import { PoolManagerConfig, start, type RunningPoolManager } from '@hearth/pool-manager';
@@ -83,4 +83,18 @@ export function machineType(index: number, name: string, extra: string[] = []): 
 export function pool(index: number, type: string, cloud: string, minReady: number, max: number, extra: string[] = []): string[] {
   const at = `pools[${index}]`;
   return [`${at}.type=${type}`, `${at}.cloud=${cloud}`, `${at}.minReady=${minReady}`, `${at}.max=${max}`, ...extra.map((e) => `${at}.${e}`)];
+}
+
+/** Every usage record this pool manager's installation wrote, in order (a message holds one record, or several when batched). */
+export async function usageRecords(pm: TestPoolManager): Promise<UsageEvent[]> {
+  const jsm = await pm.bus.jsm();
+  const info = await jsm.streams.info('USAGE');
+  const events: UsageEvent[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+    const msg = await jsm.streams.getMessage('USAGE', { seq }).catch(() => undefined);
+    if (!msg) continue;
+    const body = msg.json<UsageEvent | UsageEvent[]>();
+    events.push(...(Array.isArray(body) ? body : [body]));
+  }
+  return events.filter((e) => e.installation === pm.installation);
 }

@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buckets, CloudStatus, openKv, request, subjects, type CloudEvent, type MachineRecord, type UsageEvent } from '@hearth/bus';
+import { buckets, CloudStatus, openKv, request, subjects, type CloudEvent, type MachineRecord } from '@hearth/bus';
 import { SimFault, type SimCloud } from '@hearth/clouds';
 import { createLogger } from '@hearth/log';
 import { hearthError } from '../helpers/bus.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
-import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
+import { machineType, pool, simCloud, startPoolManager, usageRecords, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let nats: TestNatsServer;
@@ -42,20 +42,6 @@ const count = (pm: TestPoolManager, cloud: string | undefined, state: MachineRec
 const allocate = (pm: TestPoolManager, user: string) => request(pm.bus, subjects.machines.allocate, { type: 'analysis', user, sshPublicKey: userKey }, { timeoutMs: 20_000 });
 const cloudStatus = async (pm: TestPoolManager, name: string): Promise<CloudStatus | undefined> =>
   (await request(pm.bus, subjects.clouds.list, {})).clouds.find((c) => c.name === name);
-
-async function usage(pm: TestPoolManager): Promise<UsageEvent[]> {
-  const jsm = await pm.bus.jsm();
-  const info = await jsm.streams.info('USAGE');
-  const events: UsageEvent[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-    const msg = await jsm.streams.getMessage('USAGE', { seq }).catch(() => undefined);
-    if (!msg) continue;
-    // a message holds one record, or (batched) several
-    const body = msg.json<UsageEvent | UsageEvent[]>();
-    events.push(...(Array.isArray(body) ? body : [body]));
-  }
-  return events.filter((e) => e.installation === pm.installation);
-}
 
 describe('a cloud that starts failing every launch', () => {
   let pm: TestPoolManager;
@@ -244,7 +230,7 @@ describe('drain and undrain through the bus', () => {
     for (const readyAfter of leaving) expect(readyAfter).toBeGreaterThanOrEqual(6);
     expect(launchedOnDrained).toEqual([]);
     expect(pm.running.engine.machines.get(mine.machineId)).toMatchObject({ state: 'allocated', cloud: 'd-c', user: 'ada' });
-    const audit = (await usage(pm)).find((e) => e.event === 'drained');
+    const audit = (await usageRecords(pm)).find((e) => e.event === 'drained');
     expect(audit).toMatchObject({ cloud: 'd-c', by: 'ann' });
   });
 
@@ -263,7 +249,7 @@ describe('drain and undrain through the bus', () => {
     expect(status.drainedBy).toBeUndefined();
     for (let i = 0; i < 2; i++) await allocate(pm, `later${i}`);
     await waitFor(() => count(pm, 'd-c', 'ready') > 0, { what: 'a ready machine on d-c again', timeoutMs: 15_000 });
-    expect((await usage(pm)).filter((e) => e.event === 'drained' || e.event === 'undrained').map((e) => [e.event, e.by])).toEqual([
+    expect((await usageRecords(pm)).filter((e) => e.event === 'drained' || e.event === 'undrained').map((e) => [e.event, e.by])).toEqual([
       ['drained', 'ann'],
       ['undrained', 'ann'],
     ]);
