@@ -1,7 +1,16 @@
 import type { Logger } from '@hearth/log';
 import { InvalidSpecError } from '../errors.js';
 import type { ServiceType } from './config.js';
-import { backoffMs, exchange, faultMessage, OpenStackHttpError, pause, retryAfterMs, TransportError, type Method } from './http.js';
+import {
+  backoffMs,
+  exchange,
+  faultMessage,
+  OpenStackHttpError,
+  pause,
+  retryAfterMs,
+  TransportError,
+  type Method,
+} from './http.js';
 import { describeCatalog, KeystoneSession, selectEndpoint, type Token } from './keystone.js';
 import type { OpenStackSettings } from './settings.js';
 
@@ -78,20 +87,23 @@ export class OpenStackClient {
       const started = Date.now();
       let retryAfter: number | undefined;
       try {
-        const answer = await exchange(url, { method: req.method, path, headers: this.#headers(req, token), ...this.#body(req) }, this.settings.requestTimeoutMs, req.signal);
-        this.log.debug({ cloud: this.settings.name, method: req.method, path, status: answer.status, ms: Date.now() - started }, 'openstack call');
-        if (answer.status >= 200 && answer.status < 300) return answer.text.trim() ? (JSON.parse(answer.text) as T) : undefined;
-        if (answer.status === 401 && !reauthenticated) {
+        const init = { method: req.method, path, headers: this.#headers(req, token), ...this.#body(req) };
+        const answer = await exchange(url, init, this.settings.requestTimeoutMs, req.signal);
+        const { status } = answer;
+        this.log.debug({ cloud: this.settings.name, method: req.method, path, status, ms: Date.now() - started }, 'openstack call');
+        if (status >= 200 && status < 300) return answer.text.trim() ? (JSON.parse(answer.text) as T) : undefined;
+        if (status === 401 && !reauthenticated) {
           // the token was revoked or expired early: one new token, then the answer stands
           this.session.invalidate(token);
           reauthenticated = true;
           continue;
         }
         retryAfter = retryAfterMs(answer.headers.get('retry-after'));
-        const err = new OpenStackHttpError(req.method, path, answer.status, faultMessage(answer.text), retryAfter);
-        if (!retryable(answer.status, idempotent, err.fault) || attempt >= this.settings.retries) throw err;
+        const err = new OpenStackHttpError(req.method, path, status, faultMessage(answer.text), retryAfter);
+        if (!retryable(status, idempotent, err.fault) || attempt >= this.settings.retries) throw err;
       } catch (err) {
-        if (!(err instanceof TransportError) || err.kind === 'aborted' || !idempotent || attempt >= this.settings.retries) throw err;
+        const resendable = err instanceof TransportError && err.kind !== 'aborted' && idempotent;
+        if (!resendable || attempt >= this.settings.retries) throw err;
       }
       this.log.debug({ cloud: this.settings.name, method: req.method, path, attempt }, 'openstack call retried');
       await pause(backoffMs(attempt, retryAfter), req.signal, req.method, path);
@@ -100,7 +112,11 @@ export class OpenStackClient {
   }
 
   #headers(req: ApiRequest, token: Token): Record<string, string> {
-    const headers: Record<string, string> = { 'X-Auth-Token': token.value, Accept: 'application/json', 'User-Agent': 'hearth-openstack' };
+    const headers: Record<string, string> = {
+      'X-Auth-Token': token.value,
+      Accept: 'application/json',
+      'User-Agent': 'hearth-openstack',
+    };
     if (req.body !== undefined) headers['Content-Type'] = 'application/json';
     if (req.service === 'compute') {
       headers['OpenStack-API-Version'] = `compute ${this.settings.computeMicroversion}`;
@@ -118,10 +134,9 @@ export class OpenStackClient {
     const base = endpoints[service] ?? selectEndpoint(token.catalog, service, iface, regionName);
     if (base === undefined) {
       const where = regionName ? ` in region ${regionName}` : '';
-      throw new InvalidSpecError(
-        this.settings.name,
-        `no ${iface} ${service} endpoint${where} in the catalog of ${this.settings.source}; ${describeCatalog(token.catalog, service)}`,
-      );
+      const offers = describeCatalog(token.catalog, service);
+      const what = `no ${iface} ${service} endpoint${where} in the catalog of ${this.settings.source}; ${offers}`;
+      throw new InvalidSpecError(this.settings.name, what);
     }
     return versionedBase(service, base);
   }

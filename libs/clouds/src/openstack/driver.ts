@@ -11,7 +11,8 @@ import {
   type Quota,
 } from '../driver.js';
 import { AbortedError, InvalidSpecError } from '../errors.js';
-import { OpenStackClient } from './client.js';
+import { OpenStackClient, type ApiRequest } from './client.js';
+import type { Method } from './http.js';
 import { openstackSettings, type OpenStackSettings } from './settings.js';
 import type { Env } from './clouds-yaml.js';
 import type { OpenStackConfig } from './config.js';
@@ -27,7 +28,7 @@ export interface OpenStackDeps {
   installation: string;
   /** The clock for token renewal; tests move it. */
   now?: () => number;
-  /** Where OS_CLOUD, OS_CLIENT_CONFIG_FILE and the clouds.yaml search path come from; the process environment when absent. */
+  /** Where OS_CLOUD, OS_CLIENT_CONFIG_FILE and the clouds.yaml search path come from; the process's when absent. */
   env?: Env;
   /** The working directory the search starts in; the process's when absent. */
   cwd?: string;
@@ -95,7 +96,7 @@ export class OpenStackDriver implements CloudDriver {
     this.#checkAborted(doing, opts);
     try {
       // Nova: POST /servers
-      const created = await this.#client.request<{ server: { id: string } }>({ service: 'compute', method: 'POST', path: '/servers', body });
+      const created = await this.#nova<{ server: { id: string } }>('POST', '/servers', { body });
       const id = created?.server.id;
       if (!id) throw new Error('Nova accepted the server without returning its id');
       log.debug({ instanceId: id }, 'server created');
@@ -114,7 +115,7 @@ export class OpenStackDriver implements CloudDriver {
     if (!serverId.test(ref.id)) return undefined;
     try {
       // Nova: GET /servers/{server_id}
-      const found = await this.#client.request<{ server: NovaServer }>({ service: 'compute', method: 'GET', path: `/servers/${ref.id}`, signal: opts?.signal });
+      const found = await this.#nova<{ server: NovaServer }>('GET', `/servers/${ref.id}`, { signal: opts?.signal });
       if (!found || isGone(found.server)) return undefined;
       return toInstance(found.server, await this.#networkName());
     } catch (err) {
@@ -144,7 +145,7 @@ export class OpenStackDriver implements CloudDriver {
     if (!serverId.test(ref.id)) return;
     try {
       // Nova: DELETE /servers/{server_id}
-      await this.#client.request({ service: 'compute', method: 'DELETE', path: `/servers/${ref.id}`, signal: opts?.signal });
+      await this.#nova('DELETE', `/servers/${ref.id}`, { signal: opts?.signal });
       (opts?.log ?? this.#log).debug({ cloud: this.cloud, instanceId: ref.id }, 'server delete accepted');
     } catch (err) {
       if (!isNotFound(err)) throw classify(err, this.cloud, doing);
@@ -164,7 +165,8 @@ export class OpenStackDriver implements CloudDriver {
     if (!serverId.test(ref.id)) return;
     try {
       // Nova: POST /servers/{server_id}/metadata (merges; the same body twice gives the same result)
-      await this.#client.request({ service: 'compute', method: 'POST', path: `/servers/${ref.id}/metadata`, body: { metadata: tags }, idempotent: true, signal: opts?.signal });
+      const body = { metadata: tags };
+      await this.#nova('POST', `/servers/${ref.id}/metadata`, { body, idempotent: true, signal: opts?.signal });
     } catch (err) {
       if (!isNotFound(err)) throw classify(err, this.cloud, doing);
     }
@@ -176,14 +178,19 @@ export class OpenStackDriver implements CloudDriver {
     this.#checkAborted(doing, opts);
     let absolute: Record<string, number | undefined>;
     try {
-      const found = await this.#client.request<NovaLimits>({ service: 'compute', method: 'GET', path: '/limits', signal: opts?.signal });
+      const found = await this.#nova<NovaLimits>('GET', '/limits', { signal: opts?.signal });
       absolute = found?.limits.absolute ?? {};
     } catch (err) {
       throw classify(err, this.cloud, doing);
     }
+    const used = (key: string): number => absolute[key] ?? 0;
     return {
-      limits: { instances: limit(absolute['maxTotalInstances']), cores: limit(absolute['maxTotalCores']), ramMb: limit(absolute['maxTotalRAMSize']) },
-      used: { instances: absolute['totalInstancesUsed'] ?? 0, cores: absolute['totalCoresUsed'] ?? 0, ramMb: absolute['totalRAMUsed'] ?? 0 },
+      limits: {
+        instances: limit(absolute['maxTotalInstances']),
+        cores: limit(absolute['maxTotalCores']),
+        ramMb: limit(absolute['maxTotalRAMSize']),
+      },
+      used: { instances: used('totalInstancesUsed'), cores: used('totalCoresUsed'), ramMb: used('totalRAMUsed') },
     };
   }
 
@@ -193,7 +200,7 @@ export class OpenStackDriver implements CloudDriver {
     this.#checkAborted(doing, opts);
     try {
       // Nova: GET /flavors?limit=1
-      await this.#client.request({ service: 'compute', method: 'GET', path: '/flavors', query: { limit: 1 }, signal: opts?.signal });
+      await this.#nova('GET', '/flavors', { query: { limit: 1 }, signal: opts?.signal });
     } catch (err) {
       throw classify(err, this.cloud, doing);
     }
@@ -207,13 +214,8 @@ export class OpenStackDriver implements CloudDriver {
     const servers: NovaServer[] = [];
     let marker: string | undefined;
     for (;;) {
-      const page = await this.#client.request<{ servers: NovaServer[]; servers_links?: { rel: string }[] }>({
-        service: 'compute',
-        method: 'GET',
-        path: '/servers/detail',
-        query: { tags: this.#tag, limit: this.#settings.pageSize, marker },
-        signal,
-      });
+      const query = { tags: this.#tag, limit: this.#settings.pageSize, marker };
+      const page = await this.#nova<{ servers: NovaServer[]; servers_links?: { rel: string }[] }>('GET', '/servers/detail', { query, signal });
       const batch = page?.servers ?? [];
       servers.push(...batch);
       const last = batch.at(-1);
@@ -235,7 +237,8 @@ export class OpenStackDriver implements CloudDriver {
     ]);
     const userData = encodeUserData(spec.authorizedKeys, spec.userData);
     if (userData && userData.length > userDataMaxBytes) {
-      throw new InvalidSpecError(this.cloud, `user data is ${userData.length} bytes in base64, above Nova's ${userDataMaxBytes}`);
+      const size = `user data is ${userData.length} bytes in base64`;
+      throw new InvalidSpecError(this.cloud, `${size}, above Nova's ${userDataMaxBytes}`);
     }
     return {
       server: {
@@ -265,6 +268,11 @@ export class OpenStackDriver implements CloudDriver {
     }
   }
 
+  /** One Nova call (the client adds the microversion header). */
+  #nova<T>(method: Method, path: string, more: Pick<ApiRequest, 'body' | 'query' | 'idempotent' | 'signal'> = {}): Promise<T | undefined> {
+    return this.#client.request<T>({ service: 'compute', method, path, ...more });
+  }
+
   #checkAborted(doing: string, opts: CallOptions | undefined): void {
     const signal = opts?.signal;
     if (signal?.aborted) throw new AbortedError(this.cloud, `${doing}: aborted`, { cause: signal.reason });
@@ -274,7 +282,9 @@ export class OpenStackDriver implements CloudDriver {
   #specProblem(spec: LaunchSpec): string | undefined {
     const installation = spec.tags[OwnerTag.Installation];
     if (!installation) return `tags lack ${OwnerTag.Installation}`;
-    if (installation !== this.#installation) return `tags name installation "${installation}", this driver serves "${this.#installation}"`;
+    if (installation !== this.#installation) {
+      return `tags name installation "${installation}", this driver serves "${this.#installation}"`;
+    }
     if (!spec.tags[OwnerTag.Machine]) return `tags lack ${OwnerTag.Machine}`;
     return tagsProblem(spec.tags);
   }

@@ -1,5 +1,6 @@
 import { InvalidSpecError } from '../errors.js';
-import type { OpenStackClient } from './client.js';
+import type { ApiRequest, OpenStackClient } from './client.js';
+import type { ServiceType } from './config.js';
 import { isNotFound } from './errors.js';
 
 /** How long a name → id answer is trusted; an image replaced under the same name is picked up after this. */
@@ -51,14 +52,14 @@ export class Resources {
   image(name: string): Promise<string> {
     return this.#cached(`image:${name}`, async () => {
       // Glance: GET /v2/images?name=
-      const found = await this.client.request<{ images: GlanceImage[] }>({ service: 'image', method: 'GET', path: '/images', query: { name } });
+      const found = await this.#get<{ images: GlanceImage[] }>('image', '/images', { name });
       const active = (found?.images ?? []).filter((i) => i.status === 'active');
       active.sort((a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? ''));
       const newest = active[0];
       if (newest) return newest.id;
       if (uuidLike.test(name)) {
         // Glance: GET /v2/images/{id}
-        const byId = await this.#orNotFound(() => this.client.request<GlanceImage>({ service: 'image', method: 'GET', path: `/images/${encodeURIComponent(name)}` }));
+        const byId = await this.#orNotFound(() => this.#get<GlanceImage>('image', `/images/${encodeURIComponent(name)}`));
         if (byId?.status === 'active') return byId.id;
       }
       throw this.#missing(`no active image named "${name}" in Glance`);
@@ -69,12 +70,13 @@ export class Resources {
   async flavor(name: string | undefined, cpus: number, memoryMb: number): Promise<Flavor> {
     const flavors = await this.#cached('flavors', async () => {
       // Nova: GET /flavors/detail
-      const found = await this.client.request<{ flavors: Flavor[] }>({ service: 'compute', method: 'GET', path: '/flavors/detail' });
+      const found = await this.#get<{ flavors: Flavor[] }>('compute', '/flavors/detail');
       return found?.flavors ?? [];
     });
     if (name !== undefined) {
       const flavor = flavors.find((f) => f.name === name) ?? flavors.find((f) => f.id === name);
-      if (!flavor) throw this.#missing(`no flavor named "${name}" (the project sees ${flavors.map((f) => f.name).join(', ') || 'none'})`);
+      const seen = flavors.map((f) => f.name).join(', ') || 'none';
+      if (!flavor) throw this.#missing(`no flavor named "${name}" (the project sees ${seen})`);
       return flavor;
     }
     const fitting = flavors.filter((f) => f.vcpus >= cpus && f.ram >= memoryMb);
@@ -88,13 +90,13 @@ export class Resources {
   network(name: string): Promise<NeutronNetwork> {
     return this.#cached(`network:${name}`, async () => {
       // Neutron: GET /v2.0/networks?name=
-      const found = await this.client.request<{ networks: NeutronNetwork[] }>({ service: 'network', method: 'GET', path: '/networks', query: { name } });
+      const found = await this.#get<{ networks: NeutronNetwork[] }>('network', '/networks', { name });
       const networks = found?.networks ?? [];
       if (networks.length > 1) throw this.#missing(`${networks.length} networks are named "${name}"; give its id instead`);
       if (networks[0]) return networks[0];
       if (uuidLike.test(name)) {
         // Neutron: GET /v2.0/networks/{id}
-        const byId = await this.#orNotFound(() => this.client.request<{ network: NeutronNetwork }>({ service: 'network', method: 'GET', path: `/networks/${name}` }));
+        const byId = await this.#orNotFound(() => this.#get<{ network: NeutronNetwork }>('network', `/networks/${name}`));
         if (byId) return byId.network;
       }
       throw this.#missing(`no network named "${name}" in Neutron`);
@@ -108,18 +110,18 @@ export class Resources {
         this.#cached(`security-group:${name}`, async () => {
           const projectId = await this.client.projectId();
           // Neutron: GET /v2.0/security-groups?name=&project_id=
-          const found = await this.client.request<{ security_groups: { id: string }[] }>({
-            service: 'network',
-            method: 'GET',
-            path: '/security-groups',
-            query: { name, project_id: projectId }
-          });
+          const query = { name, project_id: projectId };
+          const found = await this.#get<{ security_groups: { id: string }[] }>('network', '/security-groups', query);
           const group = found?.security_groups[0];
           if (!group) throw this.#missing(`no security group named "${name}" in project ${projectId}`);
           return group.id;
         }),
       ),
     );
+  }
+
+  #get<T>(service: ServiceType, path: string, query?: ApiRequest['query']): Promise<T | undefined> {
+    return this.client.request<T>({ service, method: 'GET', path, ...(query ? { query } : {}) });
   }
 
   #missing(what: string): InvalidSpecError {

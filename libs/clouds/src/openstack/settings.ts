@@ -98,7 +98,8 @@ function credentialsOf(auth: Auth): Credentials | string[] {
   if (type === 'applicationcredential') {
     const secret = auth.applicationCredentialSecret ?? '';
     if (!secret) missing.push('applicationCredentialSecret (clouds.yaml: auth.application_credential_secret)');
-    if (auth.applicationCredentialId) return missing.length ? missing : { method: 'application_credential', authUrl, id: auth.applicationCredentialId, secret };
+    const id = auth.applicationCredentialId;
+    if (id) return missing.length ? missing : { method: 'application_credential', authUrl, id, secret };
     const user = named('user', auth.userId, auth.username, auth.userDomainId, auth.userDomainName);
     if (!auth.applicationCredentialName) missing.push('applicationCredentialId, or applicationCredentialName with the user');
     if (typeof user === 'string') missing.push(user);
@@ -150,7 +151,8 @@ export function openstackSettings(config: OpenStackConfig, env: Env, cwd: string
   const label = `openstack cloud ${config.name}`;
   let found: FoundCloud | undefined;
   try {
-    found = findCloud({ env, cwd, ...(config.osCloud ? { cloud: config.osCloud } : {}), ...(config.cloudsFile ? { file: config.cloudsFile } : {}) });
+    const { osCloud, cloudsFile } = config;
+    found = findCloud({ env, cwd, ...(osCloud ? { cloud: osCloud } : {}), ...(cloudsFile ? { file: cloudsFile } : {}) });
   } catch (err) {
     throw new Error(`${label}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
