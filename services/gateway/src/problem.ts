@@ -10,6 +10,7 @@ export const ProblemTitle = {
   TooManyRequests: 'RATE_LIMITED',
   Unavailable: 'UNAVAILABLE',
   Timeout: 'TIMEOUT',
+  UpgradeRequired: 'UPGRADE_REQUIRED',
 } as const;
 export type ProblemTitle = (typeof ProblemTitle)[keyof typeof ProblemTitle];
 

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { latestUsage, request, subjects } from '@hearth/bus';
+import { HearthError, latestUsage, request, subjects, type Issue } from '@hearth/bus';
 import type { ApiContext } from '../context.js';
 import { principalOf } from '../plugins/auth.js';
+import { HttpProblem, ProblemTitle } from '../problem.js';
 import { CloudList, CloudParams, CloudStatus, errorReplies, PoolList, PoolParams, PoolSettings, ResizeBody, UsageList, UsageQuery } from '../schemas.js';
 
 const admin = { access: 'admin' } as const;
@@ -20,7 +21,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
     },
     async (req) => {
       const by = principalOf(req).user.name;
-      const settings = await request(bus, subjects.pools.resize, { ...req.params, ...req.body, by }, { requestId: req.id });
+      const settings = await request(bus, subjects.pools.resize, { ...req.params, ...req.body, by }, { requestId: req.id }).catch((err: unknown) => {
+        // the body passed our schema, so a refusal is about the pool's state (minReady above its max)
+        if (err instanceof HearthError && err.code === 'INVALID_REQUEST') throw new HttpProblem(409, ProblemTitle.Conflict, err.message, issuesOf(err));
+        throw err;
+      });
       req.log.info({ pool: `${req.params.type}.${req.params.cloud}`, ...req.body }, 'pool resized');
       return settings;
     },
@@ -48,3 +53,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
     async (req) => ({ events: await latestUsage(bus, req.query.limit ?? 100) }),
   );
 };
+
+function issuesOf(err: HearthError): { issues?: Issue[] } {
+  const issues = err.details?.['issues'];
+  return Array.isArray(issues) ? { issues: issues as Issue[] } : {};
+}

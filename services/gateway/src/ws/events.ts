@@ -5,6 +5,7 @@ import { onMachineEvents, subjects, usageRecords, type Bus } from '@hearth/bus';
 import type { AccountStore } from '../accounts/account-store.js';
 import type { ApiContext } from '../context.js';
 import { principalOf, type Principal } from '../plugins/auth.js';
+import { HttpProblem, ProblemTitle } from '../problem.js';
 import { errorReplies } from '../schemas.js';
 
 /** A socket that answered no ping within this long is closed. */
@@ -19,14 +20,16 @@ export const EventsQuery = Type.Object({ token: Type.Optional(Type.String({ desc
  * pool, cloud and usage events. Each socket's subscriptions end when it closes.
  */
 export const eventRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { bus, store }) => {
-  app.get(
-    '/events',
-    {
-      websocket: true,
-      config: { queryToken: true },
-      schema: { tags: ['events'], summary: 'live events (websocket upgrade)', querystring: EventsQuery, response: errorReplies },
+  // wsHandler (not `websocket: true`, which hides the route from the OpenAPI document); a plain GET gets 426
+  app.route({
+    method: 'GET',
+    url: '/events',
+    config: { queryToken: true },
+    schema: { tags: ['events'], summary: 'live events (websocket upgrade)', querystring: EventsQuery, response: errorReplies },
+    handler: async () => {
+      throw new HttpProblem(426, ProblemTitle.UpgradeRequired, 'this is a websocket: connect with an Upgrade request');
     },
-    (socket, req) => {
+    wsHandler: (socket, req) => {
       const principal = principalOf(req);
       const log = req.log.child({ websocket: true });
       const stop = forward(bus, principal, (topic, event) => {
@@ -40,7 +43,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
       });
       log.info({ role: principal.user.role }, 'event socket open');
     },
-  );
+  });
 };
 
 /** Subscribes to what `principal` may see; returns the unsubscribe. */

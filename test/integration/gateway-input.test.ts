@@ -1,0 +1,213 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { apiToken, signIn, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+
+// no pool manager runs here: calls that need it show what a client sees when a service is down
+let nats: TestNatsServer;
+let gw: TestGateway;
+let portalDir: string;
+let token: string;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  portalDir = await mkdtemp(join(tmpdir(), 'hearth-portal-'));
+  await writeFile(join(portalDir, 'index.html'), '<!doctype html><title>Hearth portal</title><div id="root"></div>');
+  await writeFile(join(portalDir, 'app.js'), 'console.log("portal")');
+  gw = await startGateway({ natsUrl: nats.url, set: ['gateway.bodyLimitBytes=2048', `gateway.portalDir=${portalDir}`] });
+  token = await apiToken(gw.url, 'admin', gw.adminPassword);
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await nats?.cleanup();
+  await rm(portalDir, { recursive: true, force: true });
+});
+
+interface ProblemDoc {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  issues?: { path: string; message: string }[];
+}
+
+async function problem(res: Response, status: number): Promise<ProblemDoc> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const body = (await res.json()) as ProblemDoc;
+  expect(body).toMatchObject({ type: 'about:blank', status, requestId: res.headers.get('x-request-id') });
+  return body;
+}
+
+const post = (path: string, body: string, headers: Record<string, string> = {}): Promise<Response> =>
+  fetch(`${gw.url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers }, body });
+
+describe('bad input', () => {
+  it('answers invalid JSON with 400', async () => {
+    const body = await problem(await post('/me/tokens', '{"name": '), 400);
+    expect(body.title).toBe('INVALID_REQUEST');
+    expect(body.issues?.length).toBe(1);
+  });
+
+  it('names each unknown field and each wrong type', async () => {
+    const body = await problem(await post('/me/tokens', JSON.stringify({ name: 7, colour: 'red', size: 1 })), 400);
+    expect(body.issues).toEqual(
+      expect.arrayContaining([
+        { path: '/colour', message: 'unknown field' },
+        { path: '/size', message: 'unknown field' },
+        { path: '/name', message: expect.stringMatching(/string/) },
+      ]),
+    );
+    const missing = await problem(await post('/auth/login', JSON.stringify({ user: 'admin' })), 400);
+    expect(missing.issues).toEqual([{ path: '/password', message: 'is required' }]);
+  });
+
+  it('refuses a body above gateway.bodyLimitBytes with 413', async () => {
+    const body = await problem(await post('/me/tokens', JSON.stringify({ name: 'x'.repeat(4096) })), 413);
+    expect(body.title).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers unknown ids and routes with 404', async () => {
+    await problem(await fetch(`${gw.url}/api/v1/requests/nope`, { headers: { authorization: `Bearer ${token}` } }), 404);
+    await problem(await fetch(`${gw.url}/api/v1/me/tokens/0123456789abcdef`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }), 404);
+    await problem(await fetch(`${gw.url}/api/v1/no-such-route`, { headers: { authorization: `Bearer ${token}` } }), 404);
+    await problem(await fetch(`${gw.url}/api/v1/users/nobody`, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"role":"admin"}' }), 404);
+  });
+
+  it('answers 503 when the service behind does not answer', async () => {
+    const body = await problem(await fetch(`${gw.url}/api/v1/machine-types`, { headers: { authorization: `Bearer ${token}` } }), 503);
+    expect(body.detail).toMatch(/hearth\.machines\.types/);
+  });
+
+  it('refuses a websocket without credentials (401), with a bad token, and takes ?token=', async () => {
+    const url = `${gw.url.replace(/^http/, 'ws')}/api/v1/events`;
+    const refused = (target: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const socket = new WebSocket(target);
+        socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.once('open', () => reject(new Error('the upgrade was accepted')));
+        socket.once('error', () => undefined);
+      });
+    expect(await refused(url)).toBe(401);
+    expect(await refused(`${url}?token=hth_0123456789abcdef_${'A'.repeat(43)}`)).toBe(401);
+    const socket = new WebSocket(`${url}?token=${token}`);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    socket.close();
+    // and with the session cookie
+    const { cookie } = await signIn(gw.url, 'admin', gw.adminPassword);
+    const withCookie = new WebSocket(url, { headers: { cookie } });
+    await new Promise<void>((resolve, reject) => {
+      withCookie.once('open', () => resolve());
+      withCookie.once('error', reject);
+    });
+    withCookie.close();
+  });
+});
+
+describe('rate limits', () => {
+  let tight: TestGateway;
+
+  beforeAll(async () => {
+    tight = await startGateway({ natsUrl: nats.url, set: ['gateway.rateLimits.login.max=3', 'gateway.rateLimits.requests.max=5'] });
+  });
+  afterAll(async () => {
+    await tight?.stop();
+  });
+
+  it('limits password checks, then answers 429 with retry-after', async () => {
+    const attempt = (user: string): Promise<Response> =>
+      fetch(`${tight.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password: 'wrong' }) });
+    for (let i = 0; i < 3; i++) expect((await attempt('admin')).status).toBe(401);
+    const limited = await attempt('admin');
+    await problem(limited, 429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // the right password does not get past the limit either
+    const right = await fetch(`${tight.url}/api/v1/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'admin', password: gw.adminPassword, name: 'x' }),
+    });
+    expect(right.status).toBe(429);
+  });
+
+  it('limits API calls per credential', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await fetch(`${tight.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status);
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+    const res = await fetch(`${tight.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+});
+
+describe('OpenAPI and the portal', () => {
+  it('serves an OpenAPI 3 document listing every route, and the docs page', async () => {
+    const res = await fetch(`${gw.url}/api/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toMatch(/^3\./);
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'POST /api/v1/auth/login',
+        'POST /api/v1/auth/logout',
+        'POST /api/v1/auth/tokens',
+        'GET /api/v1/me',
+        'PUT /api/v1/me/ssh-key',
+        'GET /api/v1/me/tokens',
+        'POST /api/v1/me/tokens',
+        'DELETE /api/v1/me/tokens/{id}',
+        'GET /api/v1/machine-types',
+        'POST /api/v1/machines',
+        'GET /api/v1/machines',
+        'GET /api/v1/machines/{id}',
+        'DELETE /api/v1/machines/{id}',
+        'GET /api/v1/requests/{id}',
+        'DELETE /api/v1/requests/{id}',
+        'GET /api/v1/pools',
+        'PATCH /api/v1/pools/{type}/{cloud}',
+        'GET /api/v1/clouds',
+        'POST /api/v1/clouds/{name}/drain',
+        'POST /api/v1/clouds/{name}/undrain',
+        'GET /api/v1/users',
+        'POST /api/v1/users',
+        'PATCH /api/v1/users/{name}',
+        'GET /api/v1/usage',
+        'GET /api/v1/events',
+      ]),
+    );
+    const page = await fetch(`${gw.url}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/swagger/i);
+  });
+
+  it('serves the portal at / and its index.html for the portal\'s own paths', async () => {
+    const root = await fetch(`${gw.url}/`);
+    expect(await root.text()).toContain('Hearth portal');
+    expect(await (await fetch(`${gw.url}/app.js`)).text()).toContain('portal');
+    const deep = await fetch(`${gw.url}/machines/m-123`);
+    expect(deep.status).toBe(200);
+    expect(await deep.text()).toContain('Hearth portal');
+    await problem(await fetch(`${gw.url}/api/v2/nothing`), 404);
+  });
+
+  it('says so at / when the portal is not built', async () => {
+    const bare = await startGateway({ natsUrl: nats.url, set: ['gateway.portalDir=/nonexistent'] });
+    try {
+      const res = await fetch(`${bare.url}/`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toMatch(/portal is not built/);
+    } finally {
+      await bare.stop();
+    }
+  });
+});
