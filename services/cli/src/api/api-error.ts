@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly problem: Problem,
     what: string,
+    /** The gateway that answered, for hints such as how to log in again. */
+    readonly url?: string,
   ) {
     super(`${what}: ${describeProblem(status, problem)}`);
     this.name = 'ApiError';

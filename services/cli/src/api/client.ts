@@ -103,7 +103,7 @@ export class ApiClient {
       throw new UnreachableError(this.url, err);
     }
     const text = await res.text();
-    if (!res.ok) throw new ApiError(res.status, parseProblem(text, res), what);
+    if (!res.ok) throw new ApiError(res.status, parseProblem(text, res), what, this.url);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 }

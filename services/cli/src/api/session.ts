@@ -28,11 +28,14 @@ export async function withApi(opts: TargetOptions, fn: (client: ApiClient) => Pr
   }
 }
 
-/** Prints an error of an API verb as one line and returns its exit code; rethrows bugs. */
-export function reportError(err: unknown): number {
+/**
+ * Prints an error of an API verb as one line and returns its exit code; rethrows bugs.
+ * `login` leaves out the "log in again" hint, which would only repeat the command.
+ */
+export function reportError(err: unknown, opts: { login?: boolean } = {}): number {
   if (!(err instanceof ApiError || err instanceof NotLoggedInError || err instanceof UnreachableError || err instanceof UsageError)) throw err;
   let line = err.message;
-  if (err instanceof ApiError && err.status === 401) line += '; log in again: hearth login --url URL --user NAME';
+  if (err instanceof ApiError && err.status === 401 && !opts.login) line += `; log in again: hearth login --url ${err.url ?? 'URL'} --user NAME`;
   // the CLI sends bearer tokens, never cookies, so a 403 is a role the caller lacks
   if (err instanceof ApiError && err.status === 403) line += '; this needs the admin role';
   ui.error(line);

@@ -42,7 +42,7 @@ export async function login(opts: LoginOptions): Promise<number> {
     });
     return 0;
   } catch (err) {
-    return reportError(err);
+    return reportError(err, { login: true });
   }
 }
 
