@@ -183,9 +183,9 @@ export async function ensureProgram(program: string, pkg: string, why: string, o
 /** Keystone of the OpenStack control plane that `../shared/openstack/up.sh` starts for the openstack driver's tests. */
 export const testOpenStackKeystone = 'http://127.0.0.1:5000/v3';
 
-async function keystoneAnswers(): Promise<boolean> {
+async function keystoneAnswers(url: string): Promise<boolean> {
   try {
-    return (await fetch(testOpenStackKeystone, { signal: AbortSignal.timeout(5_000) })).ok;
+    return (await fetch(url, { signal: AbortSignal.timeout(5_000) })).ok;
   } catch {
     return false;
   }
@@ -211,18 +211,19 @@ function runLogged(script: string, env: NodeJS.ProcessEnv, logFile: string): Pro
  * @returns stop(): runs `<scriptDir>/down.sh` if, and only if, this call started the control plane
  */
 export async function ensureOpenStack(
-  opts: EnsureOptions & { scriptDir: string; logFile: string; env: NodeJS.ProcessEnv },
+  opts: EnsureOptions & { scriptDir: string; logFile: string; env: NodeJS.ProcessEnv; keystoneUrl?: string },
 ): Promise<{ stop(): Promise<void> }> {
   const nothingToStop = { stop: async (): Promise<void> => {} };
+  const keystone = opts.keystoneUrl ?? testOpenStackKeystone;
   if (opts.env['HEARTH_SKIP_OPENSTACK'] === '1') return nothingToStop;
-  if (await keystoneAnswers()) {
-    opts.say(`the OpenStack control plane already answers at ${testOpenStackKeystone}; leaving it running`);
+  if (await keystoneAnswers(keystone)) {
+    opts.say(`the OpenStack control plane already answers at ${keystone}; leaving it running`);
     return nothingToStop;
   }
   const up = `${opts.scriptDir}/up.sh`;
   if (!opts.install || !isRoot() || !existsSync(up)) {
     const how = existsSync(up) ? `start it as root with: SKIP_SMOKE=1 bash ${up}` : `${up} is missing`;
-    opts.say(`warning: no OpenStack control plane answers at ${testOpenStackKeystone}; the openstack tests will fail (${how}, or set HEARTH_SKIP_OPENSTACK=1)`);
+    opts.say(`warning: no OpenStack control plane answers at ${keystone}; the openstack tests will fail (${how}, or set HEARTH_SKIP_OPENSTACK=1)`);
     return nothingToStop;
   }
   opts.say(`starting the OpenStack control plane (about 2 minutes on a fresh machine; log: ${opts.logFile})`);
