@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, apiToken, signIn, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
@@ -33,6 +35,22 @@ async function problem(res: Response, status: number): Promise<{ title: string; 
   expect(body.requestId).toBe(res.headers.get('x-request-id'));
   return body;
 }
+
+describe('the first admin', () => {
+  it('is created once, with a note for hearth up in the data directory', async () => {
+    expect(gw.running.createdAdmin).toBe(true);
+    expect(existsSync(join(gw.dataDir, 'run', 'first-admin.json'))).toBe(true);
+    // a second gateway on the same NATS finds the admin and leaves it alone
+    const second = await startGateway({ natsUrl: nats.url, adminPassword: 'another password entirely' });
+    try {
+      expect(second.running.createdAdmin).toBe(false);
+      expect(existsSync(join(second.dataDir, 'run', 'first-admin.json'))).toBe(false);
+      expect((await fetch(`${second.url}/api/v1/auth/login`, json({ user: 'admin', password: 'another password entirely' }))).status).toBe(401);
+    } finally {
+      await second.stop();
+    }
+  });
+});
 
 describe('sign-in and sessions', () => {
   it('signs the first admin in with a session cookie: httpOnly, SameSite=Strict, not Secure without TLS', async () => {

@@ -10,6 +10,7 @@ import { ensureDocker, ensureNatsServer } from '../system/requirements.js';
 import { printStack } from './status.js';
 import { ui } from '../ui/terminal.js';
 import { localDefaults } from '../stack/local-defaults.js';
+import { firstAdminNotice, prepareFirstAdmin } from '../stack/first-admin.js';
 
 export interface UpOptions extends StackOptions {
   detach?: boolean;
@@ -56,7 +57,9 @@ export async function up(opts: UpOptions): Promise<number> {
     await checkServiceConfigs(ctx.configPath, ctx.set);
     await checkPorts(stackPorts(ctx.config));
   }
-  return opts.detach ? detach(ctx, opts) : supervise(ctx, nats, warnings, opts.readyTimeout);
+  // the first admin: a generated password goes to the gateway through the environment, and is printed once
+  const adminPassword = opts.supervise ? undefined : prepareFirstAdmin(paths);
+  return opts.detach ? detach(ctx, opts, adminPassword) : supervise(ctx, nats, warnings, opts.readyTimeout, adminPassword);
 }
 
 /** Runs the supervisor in this process until Ctrl-C, SIGTERM or `hearth down`. */
@@ -65,6 +68,7 @@ async function supervise(
   nats: { path: string; version: string } | undefined,
   warnings: string[],
   readyTimeoutMs?: number,
+  adminPassword?: string,
 ): Promise<number> {
   const { paths } = ctx;
   const holder = claim(paths.pidFile);
@@ -114,6 +118,7 @@ async function supervise(
   }
   progress.done();
   printStack(supervisor.state, undefined);
+  announceFirstAdmin(ctx, adminPassword);
   for (const warning of warnings) ui.warn(warning);
   ui.say('\nPress Ctrl-C (or run ./hearth down) to stop.');
   const signal = await stopSignal;
@@ -125,13 +130,19 @@ async function supervise(
   return 0;
 }
 
+/** Prints the first admin's credentials when the gateway created that account during this start. */
+function announceFirstAdmin(ctx: StackContext, generated: string | undefined): void {
+  const notice = firstAdminNotice(ctx.paths, generated);
+  if (notice) ui.say(`\n${notice}`);
+}
+
 function cleanup(ctx: StackContext): void {
   rmSync(ctx.paths.stateFile, { force: true });
   release(ctx.paths.pidFile);
 }
 
 /** Starts the supervisor in the background and follows its progress until healthy or failed. */
-async function detach(ctx: StackContext, opts: UpOptions): Promise<number> {
+async function detach(ctx: StackContext, opts: UpOptions, adminPassword: string | undefined): Promise<number> {
   const { paths } = ctx;
   rmSync(paths.stateFile, { force: true });
   const args = [process.argv[1] ?? '', 'up', '--supervise', '--no-install'];
@@ -150,6 +161,7 @@ async function detach(ctx: StackContext, opts: UpOptions): Promise<number> {
     if (state?.phase === 'running' && state.supervisorPid === child.pid) {
       progress.done();
       printStack(state, undefined);
+      announceFirstAdmin(ctx, adminPassword);
       for (const warning of state.warnings) ui.warn(warning);
       ui.say('\nRunning in the background; stop it with ./hearth down.');
       return 0;
