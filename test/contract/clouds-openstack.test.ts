@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthError,
@@ -11,7 +15,13 @@ import {
   type LaunchSpec,
 } from '@hearth/clouds';
 import { describeCloudDriver } from '@hearth/clouds/contract';
-import { controlPlaneHint, controlPlaneProblem, skipRequested } from '../fakes/openstack/control-plane.js';
+import {
+  controlPlaneHint,
+  controlPlaneProblem,
+  createApplicationCredential,
+  keystoneUrl,
+  skipRequested,
+} from '../fakes/openstack/control-plane.js';
 import { launchFaultAnswers } from '../fakes/openstack/proxy.js';
 import { contractSetup, openstackRig, silentLog, specMaker, type OpenStackRig } from '../fakes/openstack/setup.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -116,6 +126,25 @@ describe.skipIf(problem !== undefined && skipRequested())('openstack driver unde
     expect(rig.proxy.callsTo('POST', /\/v3\/auth\/tokens$/)).toHaveLength(1);
     const wrong = rig.driver(installation, { auth: { password: 'not-the-password' } });
     await expect(wrong.probe()).rejects.toBeInstanceOf(AuthError);
+  });
+
+  it('authenticates with an application credential from clouds.yaml', { timeout: 120_000 }, async () => {
+    const credential = await createApplicationCredential('demo', `hearth-test-${installation}`);
+    const dir = await mkdtemp(join(tmpdir(), 'hearth-appcred-'));
+    try {
+      const auth = { auth_url: rig.proxy.via(keystoneUrl), application_credential_id: credential.id, application_credential_secret: credential.secret };
+      const cloudsFile = join(dir, 'clouds.yaml');
+      await writeFile(cloudsFile, stringify({ clouds: { appcred: { auth_type: 'v3applicationcredential', auth, region_name: 'RegionOne' } } }));
+      const withCredential = new OpenStackDriver(rig.config({ osCloud: 'appcred', cloudsFile }), { log: silentLog, installation, env: {} });
+      await expect(withCredential.probe()).resolves.toBeUndefined();
+      await expect(withCredential.list()).resolves.toBeInstanceOf(Array);
+      // no scope was sent: an application credential carries its project
+      const issued = rig.proxy.callsTo('POST', /\/v3\/auth\/tokens$/);
+      expect(issued.at(-1)?.status).toBe(201);
+    } finally {
+      await credential.remove();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs from a config that needs nothing from the environment', { timeout: 120_000 }, async () => {

@@ -74,3 +74,43 @@ export async function writeCloudsYaml(
   }
   return { dir, cloudsFile, ...(secureFile ? { secureFile } : {}), remove: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** An application credential of one user, made straight through Keystone; remove() deletes it. */
+export interface ApplicationCredential {
+  id: string;
+  secret: string;
+  remove(): Promise<void>;
+}
+
+/** Keystone: POST /v3/auth/tokens as `user`, then POST /v3/users/{user_id}/application_credentials. */
+export async function createApplicationCredential(user: ControlPlaneUser, name: string): Promise<ApplicationCredential> {
+  const { username, password, project_name } = controlPlaneUsers[user];
+  const domain = { name: 'Default' };
+  const auth = await fetch(`${keystoneUrl}/auth/tokens`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: username, domain, password } } },
+        scope: { project: { name: project_name, domain } },
+      },
+    }),
+  });
+  const token = auth.headers.get('x-subject-token') ?? '';
+  const userId = ((await auth.json()) as { token: { user: { id: string } } }).token.user.id;
+  const headers = { 'Content-Type': 'application/json', 'X-Auth-Token': token };
+  const made = await fetch(`${keystoneUrl}/users/${userId}/application_credentials`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ application_credential: { name, description: 'hearth openstack driver test' } }),
+  });
+  if (made.status !== 201) throw new Error(`creating application credential ${name}: Keystone answered ${made.status} ${await made.text()}`);
+  const { id, secret } = ((await made.json()) as { application_credential: { id: string; secret: string } }).application_credential;
+  return {
+    id,
+    secret,
+    remove: async () => {
+      await fetch(`${keystoneUrl}/users/${userId}/application_credentials/${id}`, { method: 'DELETE', headers });
+    },
+  };
+}

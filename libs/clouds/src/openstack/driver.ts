@@ -34,6 +34,9 @@ export interface OpenStackDeps {
   cwd?: string;
 }
 
+/** A launch's network that names a Neutron port (`port:<id>`) rather than a network. */
+const portPrefix = 'port:';
+
 /** Nova server ids are UUIDs; anything else names no server, so it is not sent to Nova at all. */
 const serverId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -228,11 +231,10 @@ export class OpenStackDriver implements CloudDriver {
   /** The POST /servers body: names resolved, tags as metadata, keys and user data as cloud-init. */
   async #createBody(spec: LaunchSpec): Promise<unknown> {
     const settings = this.#settings;
-    const networkName = spec.network ?? settings.network;
     const [imageRef, flavor, network, securityGroups] = await Promise.all([
       this.#resources.image(spec.image),
       this.#resources.flavor(spec.flavor, spec.cpus, spec.memoryMb),
-      networkName ? this.#resources.network(networkName) : undefined,
+      this.#networkRef(spec.network ?? settings.network),
       this.#resources.securityGroups(settings.securityGroups),
     ]);
     const userData = encodeUserData(spec.authorizedKeys, spec.userData);
@@ -246,7 +248,7 @@ export class OpenStackDriver implements CloudDriver {
         imageRef,
         flavorRef: flavor.id,
         // microversion 2.37 wants networks said: the one named, else Nova's auto-allocated one
-        networks: network ? [{ uuid: network.id }] : 'auto',
+        networks: network ? [network] : 'auto',
         metadata: { ...spec.tags },
         tags: [this.#tag],
         ...(securityGroups.length ? { security_groups: securityGroups.map((id) => ({ name: id })) } : {}),
@@ -257,10 +259,20 @@ export class OpenStackDriver implements CloudDriver {
     };
   }
 
+  /**
+   * What to attach the server to: `port:<id>` is a Neutron port made beforehand (one server
+   * only; Nova leaves it behind on delete), anything else a network name or id.
+   */
+  async #networkRef(network: string | undefined): Promise<{ port: string } | { uuid: string } | undefined> {
+    if (!network) return undefined;
+    if (network.startsWith(portPrefix)) return { port: network.slice(portPrefix.length) };
+    return { uuid: (await this.#resources.network(network)).id };
+  }
+
   /** The name of the configured network as Nova's `addresses` key it, so its address is the private one. */
   async #networkName(): Promise<string | undefined> {
     const network = this.#settings.network;
-    if (!network) return undefined;
+    if (!network || network.startsWith(portPrefix)) return undefined;
     try {
       return (await this.#resources.network(network)).name ?? network;
     } catch {
