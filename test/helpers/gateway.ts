@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@hearth/config';
-import { createLogger } from '@hearth/log';
+import { createLogger, type Logger } from '@hearth/log';
 import { GatewayConfig, start, type RunningGateway } from '@hearth/gateway';
 
 /** A gateway started in-process on a free port against a test nats-server. */
@@ -24,6 +24,8 @@ export interface StartGatewayOptions {
   set?: string[];
   /** The first admin's password; a random one when absent. */
   adminPassword?: string;
+  /** Where the gateway logs; silent unless HEARTH_TEST_LOG=1 when absent. */
+  log?: Logger;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<TestGatew
       ...(opts.set ?? []),
     ],
   });
-  const log = createLogger({ service: 'gateway', level: process.env['HEARTH_TEST_LOG'] === '1' ? 'debug' : 'silent' });
+  const log = opts.log ?? createLogger({ service: 'gateway', level: process.env['HEARTH_TEST_LOG'] === '1' ? 'debug' : 'silent' });
   const running = await start({ config, log, adminPassword });
   return {
     url: running.url,

@@ -1,6 +1,12 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createLogger } from '@hearth/log';
 import { addUser, apiToken, signIn, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
 
@@ -198,5 +204,59 @@ describe('roles and users', () => {
     expect(await (await call('/me', { headers: bearer(adaToken) })).json()).toEqual({ name: 'ada', role: 'scientist', sshPublicKey: key });
     const bad = await call('/me/ssh-key', { method: 'PUT', headers: { 'content-type': 'application/json', ...bearer(adaToken) }, body: JSON.stringify({ sshPublicKey: 'not a key' }) });
     expect((await problem(bad, 400)).issues).toEqual([{ path: '/sshPublicKey', message: expect.any(String) }]);
+  });
+});
+
+describe('logs', () => {
+  it('carry the request id and the user, and never a password, token, cookie or CSRF token', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logged = await startGateway({ natsUrl: nats.url, log: createLogger({ service: 'gateway', level: 'debug', destination }) });
+    try {
+      const password = gw.adminPassword;
+      const token = await apiToken(logged.url, 'admin', password);
+      const { cookie, csrfToken } = await signIn(logged.url, 'admin', password);
+      await fetch(`${logged.url}/api/v1/me`, { headers: bearer(token) });
+      await fetch(`${logged.url}/api/v1/me/tokens`, json({ name: 'x' }, { cookie, 'x-csrf-token': csrfToken }));
+      await fetch(`${logged.url}/api/v1/auth/login`, json({ user: 'admin', password: `${password}-wrong` }));
+      const socket = new WebSocket(`${logged.url.replace(/^http/, 'ws')}/api/v1/events?token=${token}`);
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      socket.close();
+      const text = lines.join('');
+      for (const secret of [password, token, token.slice(4), cookie.split('=')[1] ?? cookie, csrfToken]) expect(text).not.toContain(secret);
+      const me = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'request completed' && l['user'] === 'admin');
+      expect(me?.['reqId']).toEqual(expect.any(String));
+    } finally {
+      await logged.stop();
+    }
+  });
+});
+
+describe('TLS', () => {
+  it('marks the session cookie Secure when the gateway speaks HTTPS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hearth-tls-'));
+    const [certFile, keyFile] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+    const tls = await startGateway({ natsUrl: nats.url, set: [`gateway.tls.certFile=${certFile}`, `gateway.tls.keyFile=${keyFile}`] });
+    try {
+      expect(tls.url).toMatch(/^https:/);
+      const setCookie = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(`${tls.url}/api/v1/auth/login`, { method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          resolve(String(res.headers['set-cookie'] ?? ''));
+        });
+        req.once('error', reject);
+        req.end(JSON.stringify({ user: 'admin', password: gw.adminPassword }));
+      });
+      expect(setCookie).toMatch(/hearth_session=.+; .*Secure/);
+    } finally {
+      await tls.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyServerFactory, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerFactory, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
@@ -47,7 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ? (handler) => createHttpsServer(https, handler) as unknown as Server
     : undefined;
   const options: FastifyServerOptions = {
-    loggerInstance: deps.log,
+    loggerInstance: deps.log.child({}, { serializers: { req: requestForLog } }),
     bodyLimit: deps.bodyLimitBytes ?? 1_048_576,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -109,6 +109,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   );
   return app;
+}
+
+/** What a request log line shows: never the `?token=` a websocket may carry (headers are not logged at all). */
+function requestForLog(req: FastifyRequest): Record<string, unknown> {
+  return { method: req.method, url: req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'), host: req.host, remoteAddress: req.ip };
 }
 
 function registerMetrics(app: FastifyInstance, registry: Registry): void {

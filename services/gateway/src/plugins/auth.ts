@@ -69,7 +69,7 @@ export interface AuthOptions {
  * request's logger.
  */
 export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     const access: Access = req.routeOptions.config.access ?? 'user';
     // on a public route (login) a stale cookie or token is no reason to refuse: the caller is anonymous
     const queryToken = req.routeOptions.config.queryToken === true;
@@ -80,7 +80,8 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
     if (wait !== undefined) throw tooMany(wait, `too many requests; try again in ${wait} s`);
     if (principal) {
       req.principal = principal;
-      req.log = req.log.child({ user: principal.user.name });
+      // both: the reply's logger writes the "request completed" line
+      req.log = reply.log = req.log.child({ user: principal.user.name });
       if (principal.session && access !== 'public' && !safeMethods.has(req.method)) {
         const sent = req.headers[csrfHeader];
         if (typeof sent !== 'string' || !sameSecret(sent, principal.session.csrfToken)) {

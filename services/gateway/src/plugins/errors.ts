@@ -44,7 +44,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
 }
 
 function toProblem(err: FastifyError | HearthError | HttpProblem | Error, req: FastifyRequest): Problem {
-  const base = { type: 'about:blank', instance: req.url, requestId: req.id };
+  // the path only: a query may carry a token
+  const base = { type: 'about:blank', instance: req.url.split('?')[0] ?? req.url, requestId: req.id };
   if (err instanceof HttpProblem) {
     return { ...base, status: err.status, title: err.title, detail: err.message, ...(err.extra.issues ? { issues: err.extra.issues } : {}) };
   }
