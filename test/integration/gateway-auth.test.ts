@@ -134,6 +134,12 @@ describe('API tokens', () => {
     await problem(await call('/me', { headers: bearer(`${real.slice(0, -3)}AAA`) }), 401);
   });
 
+  it('revokes the token a logout is called with', async () => {
+    const token = await apiToken(gw.url, 'admin', gw.adminPassword, 'short-lived');
+    expect((await call('/auth/logout', { method: 'POST', headers: bearer(token) })).status).toBe(204);
+    await problem(await call('/me', { headers: bearer(token) }), 401);
+  });
+
   it('needs the password to make a token without a session', async () => {
     await problem(await call('/auth/tokens', json({ user: 'admin', password: 'wrong', name: 'cli' })), 401);
   });

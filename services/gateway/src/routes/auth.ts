@@ -31,10 +31,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, ctx
 
   app.post(
     '/auth/logout',
-    { schema: { tags: ['auth'], summary: 'end the session and clear the cookie', response: { 204: { type: 'null' }, ...errorReplies } } },
+    { schema: { tags: ['auth'], summary: 'end the session and clear the cookie (with a token: revoke it)', response: { 204: { type: 'null' }, ...errorReplies } } },
     async (req, reply) => {
-      const { session } = principalOf(req);
+      const { session, tokenId, user } = principalOf(req);
       if (session) await ctx.store.endSession(session.id);
+      // called with a token, logout revokes that token
+      if (tokenId) await ctx.store.revokeToken(user.name, tokenId);
       clearSession(reply, ctx.tls);
       return reply.status(204).send(null);
     },
