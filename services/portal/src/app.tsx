@@ -46,7 +46,7 @@ function Page({ route, me, onMe }: { route: string; me: Me; onMe: (me: Me) => vo
   if (route === '/admin/clouds') return <CloudsPage />;
   if (route === '/admin/users') return <UsersPage me={me.name} />;
   if (route === '/admin/usage') return <UsagePage />;
-  return <CataloguePage />;
+  return <CataloguePage me={me} />;
 }
 
 function NavLinks({ items, route, label }: { items: NavItem[]; route: string; label: string }): ReactNode {

@@ -1,3 +1,8 @@
+/** `analysis` → `an analysis`, `gpu` → `a gpu`: the article for a machine type's name. */
+export function aOrAn(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+}
+
 /** `4096` → `4 GiB`, `512` → `512 MiB`. */
 export function memory(mb: number): string {
   return mb >= 1024 ? `${+(mb / 1024).toFixed(1)} GiB` : `${mb} MiB`;

@@ -1,6 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import { api, toProblem } from './api/client';
 import type { Machine, MachineEvent, Problem, QueuedRequest, RequestReply } from './api/types';
+import { aOrAn } from './format';
 
 /**
  * The machine requests made from this tab, each followed from "sent" to its connection card.
@@ -22,6 +23,8 @@ export interface Flow {
   phase: Phase;
   requestId?: string;
   position?: number;
+  /** A machine was launched while this request waited. */
+  launched?: boolean;
   machine?: Machine;
   problem?: Problem;
   steps: Step[];
@@ -104,11 +107,11 @@ function poll(key: string): void {
 export function startRequest(type: string): string {
   const key = `q${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   flows.set(key, { key, type, phase: 'sending', steps: [] });
-  update(key, () => ({}), `requested a ${type} machine`);
+  update(key, () => ({}), `requested ${aOrAn(type)} machine`);
   api<RequestReply>('POST', '/machines', { type }).then(
     (reply) => {
       if ('machine' in reply) {
-        served(key, reply.machine, `allocated ${reply.machine.id} on ${reply.machine.cloud}`);
+        served(key, reply.machine, `allocated ${reply.machine.id} on ${reply.machine.cloud}: a warm machine was ready, no wait`);
         return;
       }
       const { request } = reply;
@@ -143,7 +146,7 @@ export function applyMachineEvent(event: MachineEvent): void {
     if (mine && (event.kind === 'queued' || event.kind === 'position') && position !== undefined && position !== flow.position) {
       update(flow.key, () => ({ position }), `position ${position} in the queue`);
     } else if ((mine || sameType) && event.kind === 'launching') {
-      update(flow.key, () => ({ phase: 'launching' }), `a ${flow.type} machine is launching`);
+      update(flow.key, () => ({ phase: 'launching', launched: true }), `${aOrAn(flow.type)} machine is launching`);
     } else if ((mine || sameType) && event.kind === 'ready') {
       update(flow.key, (f) => ({ phase: f.phase }), `${event.machineId ?? 'a machine'} is ready`);
     } else if (mine && event.kind === 'allocated' && event.machineId) {

@@ -9,6 +9,22 @@ import { PageHeading } from '../pages/page-heading';
 
 const keep = 200;
 
+const identity = (e: UsageEvent): string => [e.at, e.event, e.type, e.cloud, e.machineId, e.requestId, e.by].join('|');
+
+/** Newest first, each event once: the first page and live events may overlap while the page loads. */
+function merge(a: UsageEvent[], b: UsageEvent[]): UsageEvent[] {
+  const seen = new Set<string>();
+  return [...a, ...b]
+    .filter((e) => {
+      const id = identity(e);
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    })
+    .sort((x, y) => y.at - x.at)
+    .slice(0, keep);
+}
+
 function details(e: UsageEvent): string {
   const parts: string[] = [];
   if (e.waitMs !== undefined) parts.push(`waited ${duration(e.waitMs)}${e.warm === undefined ? '' : e.warm ? ' (warm)' : ' (cold)'}`);
@@ -26,12 +42,12 @@ export function UsagePage(): ReactNode {
   const [paused, setPaused] = useState(false);
   useEffect(() => {
     api<{ events: UsageEvent[] }>('GET', `/usage?limit=${keep}`).then(
-      (reply) => setEvents((live) => [...(live ?? []), ...reply.events].slice(0, keep)),
+      (reply) => setEvents((live) => merge(live ?? [], reply.events)),
       (err: unknown) => setProblem(toProblem(err)),
     );
   }, []);
   useLiveEvents((m) => {
-    if (m.topic === 'usage' && !paused) setEvents((list) => [m.event, ...(list ?? [])].slice(0, keep));
+    if (m.topic === 'usage' && !paused) setEvents((list) => merge([m.event], list ?? []));
   });
 
   return (
@@ -54,7 +70,7 @@ export function UsagePage(): ReactNode {
               <td>
                 <span className={`event event-${e.event}`}>{e.event}</span>
               </td>
-              <td>{e.type}</td>
+              <td>{e.type === '*' ? <span className="muted">all types</span> : e.type}</td>
               <td>{e.cloud}</td>
               <td>{e.user}</td>
               <td>

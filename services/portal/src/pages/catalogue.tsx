@@ -1,16 +1,16 @@
 import type { ReactNode } from 'react';
 import { api } from '../api/client';
 import { useLiveEvents } from '../api/events';
-import type { MachineType } from '../api/types';
+import type { MachineType, Me } from '../api/types';
 import { useResource } from '../api/use-resource';
 import { ProblemAlert } from '../components/problem';
-import { duration, memory } from '../format';
-import { navigate } from '../router';
+import { aOrAn, duration, memory } from '../format';
+import { href, navigate } from '../router';
 import { startRequest } from '../request-flow';
 import { PageHeading } from './page-heading';
 
 /** Machine types with their warm counts per cloud, refreshed live; "Request" starts a request and follows it. */
-export function CataloguePage(): ReactNode {
+export function CataloguePage({ me }: { me: Me }): ReactNode {
   const types = useResource(async () => (await api<{ types: MachineType[] }>('GET', '/machine-types')).types, { refreshMs: 3000 });
   useLiveEvents((m) => {
     if (m.topic === 'machine' || m.topic === 'pool') types.reload();
@@ -21,6 +21,11 @@ export function CataloguePage(): ReactNode {
   return (
     <>
       <PageHeading title="Machine types" lead="Pick a machine; a warm one is yours in moments. Counts update live." />
+      {!me.sshPublicKey && (
+        <p className="warning">
+          Machines are set up for your SSH public key, and you have not saved one yet: add it in <a href={href('/settings')}>Settings</a> first.
+        </p>
+      )}
       <ProblemAlert problem={types.problem} />
       {types.data === undefined && !types.problem && <p className="muted">Loading machine types…</p>}
       {types.data?.length === 0 && <p>No machine types are configured yet. An administrator adds them in hearth.yaml.</p>}
@@ -48,7 +53,7 @@ export function CataloguePage(): ReactNode {
                 ))}
               </dl>
             )}
-            <button type="button" className="primary" onClick={() => request(t.name)} aria-label={`Request a ${t.name} machine`}>
+            <button type="button" className="primary" onClick={() => request(t.name)} aria-label={`Request ${aOrAn(t.name)} machine`}>
               Request
             </button>
           </li>

@@ -3,7 +3,7 @@ import { toProblem } from '../api/client';
 import type { Problem } from '../api/types';
 import { ConnectionCard } from '../components/connection-card';
 import { ProblemAlert } from '../components/problem';
-import { timeOfDay } from '../format';
+import { aOrAn, timeOfDay } from '../format';
 import { cancelRequest, useFlow, type Flow, type Phase } from '../request-flow';
 import { href } from '../router';
 import { PageHeading } from './page-heading';
@@ -18,11 +18,11 @@ const stages: { phase: Phase; label: string }[] = [
 function headline(flow: Flow): string {
   switch (flow.phase) {
     case 'sending':
-      return `Finding a ${flow.type} machine…`;
+      return `Finding ${aOrAn(flow.type)} machine…`;
     case 'queued':
       return flow.position !== undefined ? `Waiting: position ${flow.position} in the queue` : 'Waiting in the queue';
     case 'launching':
-      return `A ${flow.type} machine is starting up for you…`;
+      return `${aOrAn(flow.type).replace(/^a/, 'A')} machine is starting up for you…`;
     case 'allocated':
       return `Your ${flow.type} machine is ready`;
     case 'failed':
@@ -32,12 +32,15 @@ function headline(flow: Flow): string {
   }
 }
 
-/** Where each stage stands: done, current or still to come (skipped stages of a warm hit count as done). */
-function stageState(flow: Flow, index: number): 'done' | 'current' | 'todo' {
-  const reached = stages.findIndex((s) => s.phase === flow.phase);
-  if (flow.phase === 'allocated') return 'done';
-  if (reached === -1) return index === 0 ? 'done' : 'todo';
-  return index < reached ? 'done' : index === reached ? 'current' : 'todo';
+type StageState = 'done' | 'current' | 'todo' | 'skipped';
+const stageWords: Record<StageState, string> = { done: ', done', current: ', in progress', todo: '', skipped: ', not needed' };
+
+/** Where each stage stands; a warm hit skips the queue and the launch, and says so. */
+function stageState(flow: Flow, phase: Phase): StageState {
+  const passed = phase === 'sending' || (phase === 'queued' && flow.requestId !== undefined) || (phase === 'launching' && flow.launched === true);
+  if (flow.phase === 'allocated') return phase === 'allocated' || passed ? 'done' : 'skipped';
+  if (phase === flow.phase) return 'current';
+  return passed ? 'done' : 'todo';
 }
 
 /** One request followed live: the stages, the step log (announced politely), then the connection card. */
@@ -63,14 +66,14 @@ export function RequestPage({ flowKey }: { flowKey: string }): ReactNode {
           {headline(flow)}
         </h2>
         <ol className="stages">
-          {stages.map((stage, i) => {
-            const state = stageState(flow, i);
+          {stages.map((stage) => {
+            const state = stageState(flow, stage.phase);
             return (
               <li key={stage.phase} className={`stage ${state}`} aria-current={state === 'current' ? 'step' : undefined}>
                 <span className="dot" aria-hidden="true" />
                 {stage.label}
                 {stage.phase === 'queued' && flow.position !== undefined && flow.phase === 'queued' && ` (position ${flow.position})`}
-                <span className="visually-hidden">{state === 'done' ? ', done' : state === 'current' ? ', in progress' : ''}</span>
+                {state === 'skipped' ? <span className="small"> (not needed)</span> : <span className="visually-hidden">{stageWords[state]}</span>}
               </li>
             );
           })}
