@@ -138,6 +138,17 @@ describe('pool manager on the sim cloud', () => {
     expect(pools[0]?.settings).toMatchObject({ minReady: 3, changedBy: 'admin-alice' });
   });
 
+  it('fails an allocated machine whose instance vanished from the cloud, once two listings miss it', async () => {
+    const reply = await request(pm.bus, subjects.machines.allocate, { type: 'analysis', user: 'vera', sshPublicKey: userKey }, { timeoutMs: 15_000 });
+    const record = pm.running.engine.machines.get(reply.machineId);
+    expect(record?.cloudRef).toBeDefined();
+    await pm.running.engine.clouds.get(reply.cloud)?.driver.terminate({ id: record?.cloudRef ?? '' });
+    await waitFor(async () => (await machines({ user: 'vera' })).every((m) => m.id !== reply.machineId || m.vanished === true), {
+      what: 'the vanished machine marked',
+      timeoutMs: 10_000,
+    });
+  });
+
   it('lists machine types with their ready machines counted per cloud', async () => {
     await waitFor(async () => (await ready()) >= 1, { what: 'a ready machine', timeoutMs: 10_000 });
     const { types } = await request(pm.bus, subjects.machines.types, {});

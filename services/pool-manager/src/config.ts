@@ -96,6 +96,8 @@ export const PoolManagerSettings = Type.Object(
     activityProbeIntervalMs: Duration({ default: 60_000 }),
     /** How often clouds are listed to find leaked instances and vanished ones. */
     leakSweepIntervalMs: Duration({ default: 10_000 }),
+    /** How long after a launch a cloud may still say it does not know the instance (eventual consistency) before it counts as vanished. */
+    vanishGraceMs: Duration({ default: 60_000 }),
     /** Between the reclaim warning and the reclaim. */
     reclaimGraceMs: Duration({ default: 900_000 }),
     /** The installation's SSH key; `<dataDir>/ssh/id_ed25519` unless set. */

@@ -11,13 +11,16 @@ import { failMachine } from './fail-machine.js';
  *   (state was lost): a user's machine is never deleted as a leak.
  * - Any other tagged instance without a record is terminated on its second sighting, so a
  *   launch in flight is never mistaken for a leak.
- * - A ready or allocated record whose instance is gone from the cloud is marked vanished and failed.
+ * - A ready or allocated record whose instance is missing from two listings in a row is marked
+ *   vanished and failed.
  * Each cloud is swept outside the pass, on its own, so a slow cloud holds up no other.
  */
 export class SweepLeaks implements Reconciler {
   readonly name = 'pool.sweep-leaks';
   /** Per cloud: leaks seen on its last sweep. */
   private readonly seen = new Map<string, Set<string>>();
+  /** Per cloud: records whose instance was missing from its last listing. */
+  private readonly absent = new Map<string, Set<string>>();
   private lastRun = 0;
 
   constructor(private readonly intervalMs = 10_000) {}
@@ -44,11 +47,17 @@ export class SweepLeaks implements Reconciler {
       return;
     }
     const byRef = new Map(instances.map((i) => [i.ref.id, i]));
+    const wasAbsent = this.absent.get(cloud.name) ?? new Set<string>();
+    const absent = new Set<string>();
+    this.absent.set(cloud.name, absent);
     const known = new Set<string>();
     for (const m of records) {
       if (m.cloudRef) known.add(m.cloudRef);
       if (m.cloudRef && (m.state === 'ready' || m.state === 'allocated') && !byRef.has(m.cloudRef)) {
-        await failMachine(engine, { ...m, vanished: true }, 'instance vanished from the cloud');
+        // missing from two listings in a row: one listing of an eventually consistent cloud
+        // (or a page lost in transit) must never cost a user their machine
+        absent.add(m.id);
+        if (wasAbsent.has(m.id)) await failMachine(engine, { ...m, vanished: true }, 'instance vanished from the cloud');
       } else if (m.cloudRef && m.state === 'ready') {
         // a warm machine that stopped (an engine restart, a crash) must not be handed out;
         // an allocated one is left alone: it holds a user's work

@@ -49,6 +49,9 @@ export class WatchBoot implements Reconciler {
       return;
     }
     if (!instance) {
+      // clouds are eventually consistent (EC2 may not know an instance it just made): an
+      // instance is only gone once the cloud has had time to know it
+      if (Date.now() - (machine.launchedAt ?? machine.createdAt) < engine.config.poolManager.vanishGraceMs) return;
       await failMachine(engine, { ...machine, vanished: true }, 'instance vanished from the cloud while booting');
       return;
     }
