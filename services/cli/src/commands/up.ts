@@ -58,8 +58,9 @@ export async function up(opts: UpOptions): Promise<number> {
     await checkPorts(stackPorts(ctx.config));
   }
   // the first admin: a generated password goes to the gateway through the environment, and is printed once
-  const adminPassword = opts.supervise ? undefined : prepareFirstAdmin(paths);
-  return opts.detach ? detach(ctx, opts, adminPassword) : supervise(ctx, nats, warnings, opts.readyTimeout, adminPassword);
+  // (the detached supervisor leaves both to its parent, which tells the person at the terminal)
+  const firstAdmin = opts.supervise ? undefined : { generated: prepareFirstAdmin(paths) };
+  return opts.detach ? detach(ctx, opts, firstAdmin) : supervise(ctx, nats, warnings, opts.readyTimeout, firstAdmin);
 }
 
 /** Runs the supervisor in this process until Ctrl-C, SIGTERM or `hearth down`. */
@@ -68,7 +69,7 @@ async function supervise(
   nats: { path: string; version: string } | undefined,
   warnings: string[],
   readyTimeoutMs?: number,
-  adminPassword?: string,
+  firstAdmin?: FirstAdmin,
 ): Promise<number> {
   const { paths } = ctx;
   const holder = claim(paths.pidFile);
@@ -118,7 +119,7 @@ async function supervise(
   }
   progress.done();
   printStack(supervisor.state, undefined);
-  announceFirstAdmin(ctx, adminPassword);
+  announceFirstAdmin(ctx, firstAdmin);
   for (const warning of warnings) ui.warn(warning);
   ui.say('\nPress Ctrl-C (or run ./hearth down) to stop.');
   const signal = await stopSignal;
@@ -130,9 +131,15 @@ async function supervise(
   return 0;
 }
 
+/** The password `up` generated for the first admin, if it did (undefined in the detached supervisor). */
+interface FirstAdmin {
+  generated: string | undefined;
+}
+
 /** Prints the first admin's credentials when the gateway created that account during this start. */
-function announceFirstAdmin(ctx: StackContext, generated: string | undefined): void {
-  const notice = firstAdminNotice(ctx.paths, generated);
+function announceFirstAdmin(ctx: StackContext, firstAdmin: FirstAdmin | undefined): void {
+  if (!firstAdmin) return;
+  const notice = firstAdminNotice(ctx.paths, firstAdmin.generated);
   if (notice) ui.say(`\n${notice}`);
 }
 
@@ -142,7 +149,7 @@ function cleanup(ctx: StackContext): void {
 }
 
 /** Starts the supervisor in the background and follows its progress until healthy or failed. */
-async function detach(ctx: StackContext, opts: UpOptions, adminPassword: string | undefined): Promise<number> {
+async function detach(ctx: StackContext, opts: UpOptions, firstAdmin: FirstAdmin | undefined): Promise<number> {
   const { paths } = ctx;
   rmSync(paths.stateFile, { force: true });
   const args = [process.argv[1] ?? '', 'up', '--supervise', '--no-install'];
@@ -161,7 +168,7 @@ async function detach(ctx: StackContext, opts: UpOptions, adminPassword: string 
     if (state?.phase === 'running' && state.supervisorPid === child.pid) {
       progress.done();
       printStack(state, undefined);
-      announceFirstAdmin(ctx, adminPassword);
+      announceFirstAdmin(ctx, firstAdmin);
       for (const warning of state.warnings) ui.warn(warning);
       ui.say('\nRunning in the background; stop it with ./hearth down.');
       return 0;
