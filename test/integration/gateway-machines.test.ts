@@ -173,6 +173,44 @@ describe('queued requests', () => {
   });
 });
 
+describe('requests that find no machine', () => {
+  let impatient: TestGateway;
+
+  beforeAll(async () => {
+    impatient = await startGateway({ natsUrl: nats.url, set: ['gateway.requestWaitMs=1s'] });
+  });
+  afterAll(async () => {
+    await impatient?.stop();
+  });
+
+  const ask = (body: unknown): Promise<Response> =>
+    fetch(`${impatient.url}/api/v1/machines`, { method: 'POST', headers: { authorization: `Bearer ${ada}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('ends a held request at the deadline with 504', async () => {
+    // the gpu pool is full (max 2, both allocated)
+    const res = await ask({ type: 'gpu', sshPublicKey: userKey, wait: true });
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { title: string }).title).toBe('TIMEOUT');
+  });
+
+  it('marks a queued request failed at the deadline and says so on the websocket', async () => {
+    const events = await listen(ada);
+    try {
+      const res = await ask({ type: 'gpu', sshPublicKey: userKey });
+      expect(res.status).toBe(202);
+      const { request } = (await res.json()) as { request: { id: string } };
+      const failed = await waitFor(async () => {
+        const r = (await (await fetch(`${impatient.url}/api/v1/requests/${request.id}`, { headers: { authorization: `Bearer ${ada}` } })).json()) as { state: string; error?: string };
+        return r.state === 'failed' ? r : undefined;
+      }, { what: 'the request failed at its deadline' });
+      expect(failed.error).toMatch(/no gpu machine became ready in time/);
+      await waitFor(() => events.messages.some((m) => m.event['kind'] === 'failed' && m.event['requestId'] === request.id), { what: 'a failed event for the request' });
+    } finally {
+      events.close();
+    }
+  });
+});
+
 describe('admin', () => {
   it('lists pools and resizes one, audited with the admin\'s name', async () => {
     const { pools } = (await (await call(admin, '/pools')).json()) as { pools: { settings: { type: string; cloud: string } }[] };
