@@ -33,10 +33,15 @@ export const CloudStatus = Type.Object({
   /** When health or drained last changed (ms since epoch). */
   changedAt: Type.Integer(),
   stats: CloudStats,
-  /** Instances, cores and memory: the cloud's limits and what is used, where known. */
+  /** Instances, cores and memory: the cloud's limits and what is used, from the last reading. */
   quota: Type.Optional(
     Type.Object({
-      limits: Type.Object({ instances: Type.Number(), cores: Type.Number(), ramMb: Type.Number() }),
+      /** null: the cloud sets no limit. */
+      limits: Type.Object({
+        instances: Type.Union([Type.Number(), Type.Null()]),
+        cores: Type.Union([Type.Number(), Type.Null()]),
+        ramMb: Type.Union([Type.Number(), Type.Null()]),
+      }),
       used: Type.Object({ instances: Type.Number(), cores: Type.Number(), ramMb: Type.Number() }),
     }),
   ),

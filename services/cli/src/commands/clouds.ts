@@ -26,8 +26,9 @@ export function cloudsTable(clouds: readonly CloudStatus[]): string {
   ]);
 }
 
-function limit(n: number): string {
-  return Number.isFinite(n) ? String(n) : '∞';
+/** A quota limit; null (or Infinity) is a cloud that sets none. */
+function limit(n: number | null): string {
+  return n !== null && Number.isFinite(n) ? String(n) : '∞';
 }
 
 /** `hearth clouds drain|undrain C`. */

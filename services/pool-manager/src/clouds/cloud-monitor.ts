@@ -145,7 +145,6 @@ export class CloudMonitor {
 
   status(): CloudStatus {
     const quota = this.reading?.quota;
-    const finite = quota && [quota.limits.instances, quota.limits.cores, quota.limits.ramMb].every(Number.isFinite);
     return {
       name: this.cloud.name,
       driver: this.cloud.driver,
@@ -156,8 +155,7 @@ export class CloudMonitor {
       ...(this.drainedBy === undefined ? {} : { drainedBy: this.drainedBy }),
       changedAt: this.changedAt,
       stats: this.window.stats(),
-      // the contract has numbers only, so a reading is reported when every limit is finite
-      ...(finite ? { quota: { limits: { ...quota.limits }, used: { ...quota.used } } } : {}),
+      ...(quota ? { quota: { limits: limitsOrNull(quota.limits), used: { ...quota.used } } } : {}),
     };
   }
 
@@ -209,4 +207,10 @@ export class CloudMonitor {
 function describeQuota(q: Quota): string {
   const one = (k: keyof Quota['limits']): string => `${k} ${q.used[k]}/${Number.isFinite(q.limits[k]) ? q.limits[k] : '∞'}`;
   return `${one('instances')}, ${one('cores')}, ${one('ramMb')}`;
+}
+
+/** Quota limits as JSON can carry them: null where the cloud sets no limit (Infinity). */
+function limitsOrNull(limits: Quota['limits']): { instances: number | null; cores: number | null; ramMb: number | null } {
+  const finite = (n: number): number | null => (Number.isFinite(n) ? n : null);
+  return { instances: finite(limits.instances), cores: finite(limits.cores), ramMb: finite(limits.ramMb) };
 }

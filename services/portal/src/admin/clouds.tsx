@@ -12,8 +12,8 @@ function Quota({ quota }: { quota: CloudStatus['quota'] }): ReactNode {
   if (!quota) return <span className="muted">not reported</span>;
   return (
     <span>
-      {quota.used.instances}/{quota.limits.instances} instances · {quota.used.cores}/{quota.limits.cores} cores ·{' '}
-      {memory(quota.used.ramMb)}/{memory(quota.limits.ramMb)}
+      {quota.used.instances}/{quota.limits.instances ?? '∞'} instances · {quota.used.cores}/{quota.limits.cores ?? '∞'} cores ·{' '}
+      {memory(quota.used.ramMb)}/{quota.limits.ramMb === null ? '∞' : memory(quota.limits.ramMb)}
     </span>
   );
 }

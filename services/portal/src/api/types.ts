@@ -113,7 +113,8 @@ export interface CloudStatus {
     bootMsP50?: number;
   };
   quota?: {
-    limits: { instances: number; cores: number; ramMb: number };
+    /** null: the cloud sets no limit. */
+    limits: { instances: number | null; cores: number | null; ramMb: number | null };
     used: { instances: number; cores: number; ramMb: number };
   };
 }
