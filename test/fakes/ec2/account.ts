@@ -109,23 +109,30 @@ export class FakeAccount {
   readonly clientTokens = new Map<string, { fingerprint: string; instances: FakeInstance[] }>();
   #seq = 0;
   #nextHost = 4;
+  readonly #base: number;
 
+  /** `subnetCidr` is the /16 addresses come from: 10.0.0.0/16 unless given (another /16 keeps clear of a network that uses 10.0.0.0). */
   constructor(
     readonly timing: Timing,
     readonly now: () => number,
-  ) {}
+    readonly subnetCidr = '10.0.0.0/16',
+  ) {
+    const match = /^(\d{1,3})\.(\d{1,3})\.0\.0\/16$/.exec(subnetCidr);
+    if (!match) throw new Error(`the ec2 fake takes a /16 as its subnet (a.b.0.0/16), got "${subnetCidr}"`);
+    this.#base = (Number(match[1]) << 8) | Number(match[2]);
+  }
 
   nextSeq(): number {
     this.#seq += 1;
     return this.#seq;
   }
 
-  /** The next free address of the subnet 10.0.0.0/16 (the first four of each /24 are AWS's). */
+  /** The next free address of the subnet (10.0.0.0/16 by default; the first four of each /24 are AWS's). */
   nextPrivateIp(): string {
     const host = this.#nextHost;
     this.#nextHost += 1;
     if (this.#nextHost % 256 === 255) this.#nextHost += 5;
-    return `10.0.${Math.floor(host / 256)}.${host % 256}`;
+    return `${this.#base >> 8}.${this.#base & 255}.${Math.floor(host / 256)}.${host % 256}`;
   }
 
   state(instance: FakeInstance): StateName {

@@ -36,6 +36,8 @@ export interface Ec2FakeOptions extends Partial<Timing> {
   securityGroups?: readonly string[];
   keyPairs?: readonly string[];
   instanceTypes?: Readonly<Record<string, InstanceTypeShape>>;
+  /** The /16 private addresses come from; 10.0.0.0/16 when absent. */
+  subnetCidr?: string;
   now?: () => number;
 }
 
@@ -111,7 +113,7 @@ export async function startEc2Fake(options: Ec2FakeOptions = {}): Promise<Ec2Fak
     shuttingDownMs: options.shuttingDownMs ?? 200,
     keepTerminatedMs: options.keepTerminatedMs ?? 60_000,
   };
-  const account = new FakeAccount(timing, now);
+  const account = new FakeAccount(timing, now, options.subnetCidr);
   const faults = new Ec2Faults();
   const calls: RecordedCall[] = [];
   const pageSize = options.pageSize ?? 1000;
