@@ -33,6 +33,7 @@ let browser: Browser;
 let dir: string;
 let keyFile: string;
 let sshConfig: string;
+let adminToken: string;
 
 /** One signed-in browser: a fresh context (own cookies and storage), its page and its console. */
 interface Visit {
@@ -61,6 +62,37 @@ async function signIn(v: Visit, user: string, password: string): Promise<void> {
 async function open(v: Visit, link: string, heading: string): Promise<void> {
   await v.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click();
   await v.page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}
+
+/** A REST call with a personal token, as the CLI makes it. */
+async function call<T>(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${gateway.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+interface PoolCounts {
+  settings: { type: string; cloud: string };
+  counts: Record<'launching' | 'booting' | 'ready', number>;
+}
+
+async function poolCounts(): Promise<PoolCounts['counts'] | undefined> {
+  const { body } = await call<{ pools: PoolCounts[] }>(adminToken, 'GET', '/pools');
+  return body.pools.find((p) => p.settings.type === type && p.settings.cloud === cloud)?.counts;
+}
+
+/** Runs the ssh command as shown, pasted into a shell with the test key and no host-key prompts, and returns what `whoami` printed. */
+async function loginWith(command: string): Promise<string> {
+  const pasted = command.replace(/^ssh /, `ssh -F ${sshConfig} `);
+  return waitFor(async () => (await run('sh', ['-c', `${pasted} whoami`], { timeout: 60_000 })).stdout.trim(), {
+    what: `ssh login with: ${command}`,
+    timeoutMs: 120_000,
+    intervalMs: 1000,
+  });
 }
 
 /** Screenshots the page and checks that nothing was logged as an error on it. */
@@ -95,7 +127,8 @@ beforeAll(async () => {
     ...pool(0, type, cloud, 1, 3),
   ]);
   gateway = await startGateway({ natsUrl: nats.url, adminPassword, set: [`installation=${pm.installation}`] });
-  await addUser(gateway.url, await apiToken(gateway.url, 'admin', adminPassword), scientist);
+  adminToken = await apiToken(gateway.url, 'admin', adminPassword);
+  await addUser(gateway.url, adminToken, scientist);
   browser = await launchChromium();
 }, 900_000);
 
@@ -153,7 +186,11 @@ describe('portal - a scientist gets a machine and uses it', () => {
 
   it('requests a machine and follows it to a connection card with the ssh command', async () => {
     await open(v, 'Machine types', 'Machine types');
-    await v.page.getByRole('button', { name: `Request an ${type} machine` }).click();
+    // by keyboard: the page's heading has focus after navigating, the next Tab stop is Request
+    expect(await v.page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    await v.page.keyboard.press('Tab');
+    expect(await v.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Request an ${type} machine`);
+    await v.page.keyboard.press('Enter');
     await v.page.getByRole('heading', { level: 1, name: `Request: ${type}` }).waitFor();
     await v.page.getByRole('heading', { name: `Your ${type} machine is ready` }).waitFor({ timeout: 180_000 });
     command = await v.page.getByLabel('Connect with').inputValue();
@@ -163,13 +200,7 @@ describe('portal - a scientist gets a machine and uses it', () => {
   }, 240_000);
 
   it('logs into the machine with exactly the command shown', async () => {
-    // the shown command as pasted into a shell, with the test key and no host-key prompts
-    const pasted = command.replace(/^ssh /, `ssh -F ${sshConfig} `);
-    const whoami = await waitFor(
-      async () => (await run('sh', ['-c', `${pasted} whoami`], { timeout: 60_000 })).stdout.trim(),
-      { what: `ssh login with: ${command}`, timeoutMs: 120_000, intervalMs: 1000 },
-    );
-    expect(whoami).toBe(scientist.name);
+    expect(await loginWith(command)).toBe(scientist.name);
   }, 180_000);
 
   it('lists the machine under My machines and releases it', async () => {
@@ -254,4 +285,39 @@ describe('portal - an admin resizes a pool and watches it refill', () => {
     }
     await settle(v, '11-usage');
   }, 120_000);
+});
+
+describe('portal - with nothing warm, a request waits in the queue and then gets its machine', () => {
+  let v: Visit;
+
+  beforeAll(async () => {
+    // 1. no more warm machines: min ready 0, and once the refill has booted, grace takes what is ready
+    expect((await call(adminToken, 'PATCH', `/pools/${type}/${cloud}`, { minReady: 0 })).status).toBe(200);
+    await waitFor(async () => {
+      const counts = await poolCounts();
+      return counts && counts.launching + counts.booting === 0;
+    }, { what: 'no machine launching or booting', timeoutMs: 180_000, intervalMs: 500 });
+    const grace = await apiToken(gateway.url, 'grace', 'hopper-cobol-1959');
+    const sshPublicKey = (await readFile(`${keyFile}.pub`, 'utf8')).trim();
+    for (let ready = (await poolCounts())?.ready ?? 0; ready > 0; ready--) {
+      expect((await call(grace, 'POST', '/machines', { type, sshPublicKey })).status).toBe(201);
+    }
+    expect((await poolCounts())?.ready).toBe(0);
+    // 2. the scientist signs in again
+    v = await visit();
+    await signIn(v, scientist.name, scientist.password);
+  }, 300_000);
+  afterAll(async () => {
+    await v?.context.close();
+  });
+
+  it('shows the queue position, then the connection card, and the machine takes the ssh login', async () => {
+    await v.page.getByRole('button', { name: `Request an ${type} machine` }).click();
+    await v.page.getByRole('heading', { name: `Your ${type} machine is ready` }).waitFor({ timeout: 180_000 });
+    expect(await v.page.getByRole('list', { name: 'What happened' }).textContent()).toMatch(/queued: position 1/);
+    const stages = v.page.locator('.stages li');
+    expect(await stages.evaluateAll((items) => items.map((li) => li.getAttribute('data-state')))).toEqual(['done', 'done', 'done', 'done']);
+    await settle(v, '12-request-queued');
+    expect(await loginWith(await v.page.getByLabel('Connect with').inputValue())).toBe(scientist.name);
+  }, 240_000);
 });

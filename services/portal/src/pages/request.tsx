@@ -37,7 +37,10 @@ const stageWords: Record<StageState, string> = { done: ', done', current: ', in 
 
 /** Where each stage stands; a warm hit skips the queue and the launch, and says so. */
 function stageState(flow: Flow, phase: Phase): StageState {
-  const passed = phase === 'sending' || (phase === 'queued' && flow.requestId !== undefined) || (phase === 'launching' && flow.launched === true);
+  const queued = flow.requestId !== undefined;
+  // a queued request is served by a machine that came up while it waited, seen launching or not
+  const launched = flow.launched === true || (queued && flow.phase === 'allocated');
+  const passed = phase === 'sending' || (phase === 'queued' && queued) || (phase === 'launching' && launched);
   if (flow.phase === 'allocated') return phase === 'allocated' || passed ? 'done' : 'skipped';
   if (phase === flow.phase) return 'current';
   return passed ? 'done' : 'todo';
@@ -69,7 +72,7 @@ export function RequestPage({ flowKey }: { flowKey: string }): ReactNode {
           {stages.map((stage) => {
             const state = stageState(flow, stage.phase);
             return (
-              <li key={stage.phase} className={`stage ${state}`} aria-current={state === 'current' ? 'step' : undefined}>
+              <li key={stage.phase} className={`stage ${state}`} data-state={state} aria-current={state === 'current' ? 'step' : undefined}>
                 <span className="dot" aria-hidden="true" />
                 {stage.label}
                 {stage.phase === 'queued' && flow.position !== undefined && flow.phase === 'queued' && ` (position ${flow.position})`}
