@@ -33,6 +33,8 @@ export interface AppDeps {
   requests: RequestTable;
   bodyLimitBytes?: number;
   https?: { cert: Buffer; key: Buffer };
+  /** Mark cookies Secure although this server speaks plain HTTP (TLS ends at a proxy: an https publicUrl). */
+  behindTls?: boolean;
   sessionMaxAgeMs: number;
   rateLimits: { login: Limit; requests: Limit };
   /** The built portal; when it has no index.html, `/` says the portal is not built. */
@@ -79,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     store: deps.store,
     requests: deps.requests,
     sessionMaxAgeMs: deps.sessionMaxAgeMs,
-    tls: https !== undefined,
+    tls: https !== undefined || deps.behindTls === true,
     loginLimit: limiter(app, deps.rateLimits.login),
   };
   const requestLimit = limiter(app, deps.rateLimits.requests);

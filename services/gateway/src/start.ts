@@ -63,6 +63,7 @@ export async function start(deps: GatewayDeps): Promise<RunningGateway> {
       sessionMaxAgeMs: settings.sessionMaxAgeMs,
       rateLimits: settings.rateLimits,
       portalDir: settings.portalDir ?? defaultPortalDir,
+      behindTls: settings.publicUrl?.startsWith('https:') === true,
       ...(https ? { https } : {}),
     });
     await listen(app, settings.host, settings.port);

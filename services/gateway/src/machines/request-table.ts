@@ -10,8 +10,8 @@ const keepFinishedMs = 15 * 60_000;
 interface Entry {
   view: MachineRequest;
   user: string;
-  /** Settles with the machine, or the allocation's error. */
-  outcome: Promise<Machine>;
+  /** Settles with the machine, or the allocation's error; set as the request is sent. */
+  outcome?: Promise<Machine>;
   onQueued?: (position: number) => void;
   cancelling: boolean;
 }
@@ -64,11 +64,11 @@ export class RequestTable {
    */
   async submit(s: Submission, hold: boolean): Promise<Answer> {
     const id = randomUUID();
-    const entry: Entry = { view: { id, type: s.type, state: 'queued' }, user: s.user, outcome: Promise.resolve() as never, cancelling: false };
+    const entry: Entry = { view: { id, type: s.type, state: 'queued' }, user: s.user, cancelling: false };
     const queued = new Promise<number>((resolve) => (entry.onQueued = resolve));
     // registered before sending: the queued event can arrive before request() returns
     this.entries.set(id, entry);
-    entry.outcome = request(
+    const outcome = request(
       this.bus,
       subjects.machines.allocate,
       { type: s.type, user: s.user, sshPublicKey: s.sshPublicKey, waitMs: this.waitMs, requestId: id, ...(s.region ? { region: s.region } : {}) },
@@ -77,10 +77,11 @@ export class RequestTable {
       (reply) => this.served(entry, servedMachine(reply, s.user)),
       (err: unknown) => this.failed(entry, err),
     );
+    entry.outcome = outcome;
     // the outcome is read through the table once queued; never an unhandled rejection
-    entry.outcome.catch(() => undefined);
-    if (hold) return { machine: await entry.outcome };
-    const first = await Promise.race([entry.outcome.then((machine) => ({ machine })), queued.then((position) => ({ position }))]);
+    outcome.catch(() => undefined);
+    if (hold) return { machine: await outcome };
+    const first = await Promise.race([outcome.then((machine) => ({ machine })), queued.then((position) => ({ position }))]);
     if ('machine' in first) return first;
     return { request: { id, type: s.type, state: 'queued', position: first.position } };
   }
@@ -106,7 +107,7 @@ export class RequestTable {
       return 'finished';
     }
     // the allocation rejects with the cancellation; wait so a GET right after sees it
-    await entry.outcome.catch(() => undefined);
+    await entry.outcome?.catch(() => undefined);
     return 'cancelled';
   }
 
