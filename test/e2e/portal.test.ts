@@ -187,9 +187,9 @@ describe('portal - a scientist gets a machine and uses it', () => {
   it('requests a machine and follows it to a connection card with the ssh command', async () => {
     await open(v, 'Machine types', 'Machine types');
     // by keyboard: the page's heading has focus after navigating, the next Tab stop is Request
-    expect(await v.page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    expect(await v.page.locator('h1:focus').count()).toBe(1);
     await v.page.keyboard.press('Tab');
-    expect(await v.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Request an ${type} machine`);
+    expect(await v.page.locator(':focus').getAttribute('aria-label')).toBe(`Request an ${type} machine`);
     await v.page.keyboard.press('Enter');
     await v.page.getByRole('heading', { level: 1, name: `Request: ${type}` }).waitFor();
     await v.page.getByRole('heading', { name: `Your ${type} machine is ready` }).waitFor({ timeout: 180_000 });
