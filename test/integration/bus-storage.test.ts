@@ -66,7 +66,7 @@ describe('ensureStorage', () => {
     const names: string[] = [];
     for await (const name of jsm.streams.names()) names.push(name);
     expect(names.sort()).toEqual(
-      ['KV_clouds', 'KV_machines', 'KV_pools', 'KV_regions', 'KV_transfers', 'PROVISIONING', 'TRANSFERS', 'USAGE'],
+      ['KV_clouds', 'KV_machines', 'KV_pools', 'KV_regions', 'KV_sessions', 'KV_tokens', 'KV_transfers', 'KV_users', 'PROVISIONING', 'TRANSFERS', 'USAGE'],
     );
   });
 

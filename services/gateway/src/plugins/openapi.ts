@@ -25,6 +25,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'machines', description: 'machine types, requests, my machines' },
         { name: 'admin', description: 'pools, clouds, users, usage (admin role)' },
         { name: 'events', description: 'live events over a websocket' },
+        { name: 'status', description: 'the health of every service' },
       ],
     },
   });

@@ -10,7 +10,7 @@ export const StatusReply = Type.Object({
 
 /** `GET /api/v1/status`: asks every service over NATS for its health. */
 export const statusRoutes: FastifyPluginAsyncTypebox<{ bus: Bus }> = async (app, { bus }) => {
-  app.get('/status', { schema: { response: { 200: StatusReply } } }, async () => {
+  app.get('/status', { config: { access: 'public' }, schema: { tags: ['status'], summary: 'every service\'s health, asked over NATS', response: { 200: StatusReply } } }, async () => {
     const services = bus.isConnected() ? await checkHealth(bus) : [];
     const connected = bus.isConnected();
     return {
