@@ -47,6 +47,16 @@ export function analysisImage(): Promise<string> {
   return image;
 }
 
+/** True when container `id` is gone, or on its way out (Docker says `removing`). */
+export async function containerGone(id: string): Promise<boolean> {
+  try {
+    const info = await docker().getContainer(id).inspect();
+    return info.State.Status === 'removing';
+  } catch {
+    return true;
+  }
+}
+
 /** What removeByLabel removed, for tests that check their own cleanup. */
 export interface Removed {
   containers: number;
