@@ -125,6 +125,11 @@ beforeAll(async () => {
     'clouds[0].region=local',
     'clouds[0].network=hearth-test',
     ...pool(0, type, cloud, 1, 3),
+    // a type whose machines go idle at once, for the reclaim warning
+    ...machineType(1, 'short', [`images.default=${image}`, 'description=Reclaimed when idle for 3 s', 'idleLimitMs=3s', 'bootTimeoutMs=120s']),
+    ...pool(1, 'short', cloud, 1, 1),
+    'poolManager.activityProbeIntervalMs=1s',
+    'poolManager.reclaimGraceMs=10m',
   ]);
   gateway = await startGateway({ natsUrl: nats.url, adminPassword, set: [`installation=${pm.installation}`] });
   adminToken = await apiToken(gateway.url, 'admin', adminPassword);
@@ -320,4 +325,33 @@ describe('portal - with nothing warm, a request waits in the queue and then gets
     await settle(v, '12-request-queued');
     expect(await loginWith(await v.page.getByLabel('Connect with').inputValue())).toBe(scientist.name);
   }, 240_000);
+});
+
+describe('portal - an idle machine carries the reclaim warning', () => {
+  let v: Visit;
+
+  beforeAll(async () => {
+    v = await visit();
+    await signIn(v, scientist.name, scientist.password);
+  });
+  afterAll(async () => {
+    await v?.context.close();
+  });
+
+  it('shows the warning on My machines as soon as the pool manager warns', async () => {
+    await open(v, 'My machines', 'My machines');
+    const ada = await apiToken(gateway.url, scientist.name, scientist.password, 'reclaim');
+    await waitFor(async () => ((await call<{ types: { name: string; ready: number }[] }>(ada, 'GET', '/machine-types')).body.types.find((t) => t.name === 'short')?.ready ?? 0) > 0, {
+      what: 'a warm short machine',
+      timeoutMs: 180_000,
+      intervalMs: 500,
+    });
+    const served = await call<{ machine: { id: string } }>(ada, 'POST', '/machines', { type: 'short' });
+    expect(served.status).toBe(201);
+    // the page was open before the machine existed: the card and then the warning arrive live
+    const card = v.page.locator(`section.connection[data-machine="${served.body.machine.id}"]`);
+    await card.getByText('will be reclaimed').waitFor({ timeout: 120_000 });
+    await v.page.getByRole('status').getByText(`${served.body.machine.id} has been idle`).waitFor();
+    await settle(v, '13-reclaim-warning');
+  }, 300_000);
 });

@@ -10,12 +10,13 @@ import { CopyButton } from './copy-button';
 export function ConnectionCard({ machine, headingLevel = 2, children }: { machine: Machine; headingLevel?: 2 | 3; children?: ReactNode }): ReactNode {
   const Heading = headingLevel === 2 ? 'h2' : 'h3';
   const commandId = `ssh-${machine.id}`;
+  const warned = machine.reclaimAt !== undefined || machine.warnedAt !== undefined;
   return (
-    <section className="card connection" aria-labelledby={`${commandId}-title`} data-machine={machine.id}>
+    <section className={`card connection${warned ? ' warned' : ''}`} aria-labelledby={`${commandId}-title`} data-machine={machine.id}>
       <Heading id={`${commandId}-title`}>
         {machine.type} <span className="muted">· {machine.id}</span>
       </Heading>
-      {machine.reclaimAt !== undefined || machine.warnedAt !== undefined ? (
+      {warned ? (
         <p className="warning" role="status">
           This machine has been idle and will be reclaimed
           {machine.reclaimAt !== undefined ? ` at ${when(machine.reclaimAt)}` : ' soon'}. Log in or run something on it to keep it.
