@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { createLogger } from '@hearth/log';
 import { addUser, apiToken, signIn, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let nats: TestNatsServer;
 let gw: TestGateway;
@@ -98,6 +99,17 @@ describe('sign-in and sessions', () => {
     await problem(await call('/me/tokens', json(body, { cookie })), 403);
     await problem(await call('/me/tokens', json(body, { cookie, 'x-csrf-token': 'x'.repeat(43) })), 403);
     expect((await call('/me/tokens', json(body, { cookie, 'x-csrf-token': csrfToken }))).status).toBe(201);
+  });
+
+  it('ends a session at gateway.sessionMaxAgeMs: 401 after', async () => {
+    const brief = await startGateway({ natsUrl: nats.url, set: ['gateway.sessionMaxAgeMs=1s'] });
+    try {
+      const { cookie } = await signIn(brief.url, 'admin', gw.adminPassword);
+      expect((await fetch(`${brief.url}/api/v1/me`, { headers: { cookie } })).status).toBe(200);
+      await waitFor(async () => (await fetch(`${brief.url}/api/v1/me`, { headers: { cookie } })).status === 401, { what: 'the session expired' });
+    } finally {
+      await brief.stop();
+    }
   });
 
   it('answers 401 without credentials and with a garbled cookie', async () => {

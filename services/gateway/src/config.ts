@@ -30,7 +30,7 @@ export const GatewaySettings = Type.Object(
     bodyLimitBytes: Size({ minimum: 1024, default: 1_048_576, description: 'largest request body, e.g. "1MiB"' }),
     portalDir: Type.Optional(Type.String({ description: 'the built portal to serve at /; services/portal/dist by default' })),
     sessionMaxAgeMs: Duration({
-      minimum: 60_000,
+      minimum: 1_000,
       maximum: 7 * 86_400_000,
       default: 12 * 3_600_000,
       description: 'a portal login lasts this long, e.g. "12h" (at most 7 days, the sessions bucket TTL)',
