@@ -52,7 +52,6 @@ export class Hypervisor {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
-  #createdNetwork = false;
 
   private constructor(opts: HypervisorOptions) {
     this.#opts = opts;
@@ -64,7 +63,7 @@ export class Hypervisor {
    */
   static async start(opts: HypervisorOptions): Promise<Hypervisor> {
     const hv = new Hypervisor(opts);
-    hv.#createdNetwork = await ensureNetwork(opts.docker, opts.network);
+    await ensureNetwork(opts.docker, opts.network);
     await hv.#removeStale();
     hv.#schedule(0);
     return hv;
@@ -88,7 +87,11 @@ export class Hypervisor {
     while (this.passes < target && !this.#stopped) await new Promise((r) => setTimeout(r, 50));
   }
 
-  /** Stops watching, removes every container it started, and the network if it made it and nothing else uses it. */
+  /**
+   * Stops watching, removes every container it started, and the network once nothing is
+   * attached to it (whichever hypervisor made it: the last one out removes it; one that joins
+   * meanwhile makes it again on its next pass).
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
@@ -96,7 +99,7 @@ export class Hypervisor {
     const { docker } = this.#opts;
     const containers = await this.#containers();
     await Promise.allSettled(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
-    if (this.#createdNetwork) await removeNetworkIfUnused(docker, this.#opts.network.name);
+    await removeNetworkIfUnused(docker, this.#opts.network.name);
   }
 
   #schedule(delayMs: number): void {

@@ -22,13 +22,12 @@ const statusOf = (err: unknown): number | undefined => (err as { statusCode?: nu
  * Makes sure `spec.name` exists with `spec.subnet`; several hypervisors (test files running side
  * by side) share it, since Docker refuses a second network on an overlapping subnet. A network
  * of that name on another subnet, or another network on that subnet, is an error that says so.
- * @returns true when this call created it
  */
-export async function ensureNetwork(docker: Docker, spec: NetworkSpec): Promise<boolean> {
+export async function ensureNetwork(docker: Docker, spec: NetworkSpec): Promise<void> {
   const existing = await inspect(docker, spec.name);
   if (existing) {
     checkSubnet(existing, spec);
-    return false;
+    return;
   }
   try {
     // Engine API: POST /networks/create
@@ -39,13 +38,12 @@ export async function ensureNetwork(docker: Docker, spec: NetworkSpec): Promise<
       IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway }] },
       Labels: { [networkLabel]: spec.subnet },
     });
-    return true;
   } catch (err) {
     // made by another hypervisor in the meantime: fine if it is the same network
     const raced = await inspect(docker, spec.name);
     if (raced) {
       checkSubnet(raced, spec);
-      return false;
+      return;
     }
     const overlapping = (await docker.listNetworks()).filter((n) => (n.IPAM?.Config ?? []).some((c) => c.Subnet === spec.subnet));
     const names = overlapping.map((n) => n.Name).join(', ');
@@ -53,10 +51,10 @@ export async function ensureNetwork(docker: Docker, spec: NetworkSpec): Promise<
   }
 }
 
-/** Removes the network unless machines are still attached to it (another hypervisor's, say). */
+/** Removes a hypervisor's network unless machines are still attached to it (another hypervisor's, say). */
 export async function removeNetworkIfUnused(docker: Docker, name: string): Promise<void> {
   const info = await inspect(docker, name);
-  if (!info || Object.keys(info.Containers ?? {}).length > 0) return;
+  if (!info || info.Labels?.[networkLabel] === undefined || Object.keys(info.Containers ?? {}).length > 0) return;
   try {
     await docker.getNetwork(name).remove();
   } catch (err) {
