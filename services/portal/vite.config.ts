@@ -1,8 +1,8 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-// The gateway serves dist/ at `/`; the API is same-origin under /api, so the dev server proxies it to a gateway on its
-// default port (`./hearth up`).
+// The gateway serves dist/ at `/` and the API is same-origin under /api, so `npm run dev`
+// proxies /api (websocket included) to a gateway on its default port, as `./hearth up` runs it.
 export default defineConfig({
   plugins: [react()],
   base: '/',
