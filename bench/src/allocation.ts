@@ -31,7 +31,9 @@ function simClouds(count: number): string[] {
 async function startManager(url: string, set: string[]): Promise<{ stop(): Promise<void>; dir: string; running: Awaited<ReturnType<typeof start>> }> {
   const dir = await mkdtemp(join(tmpdir(), 'hearth-bench-pm-'));
   const config = loadConfig(PoolManagerConfig, {
-    set: [`installation=b${randomBytes(3).toString('hex')}`, `dataDir=${dir}`, `nats.url=${url}`, 'poolManager.metricsPort=0', 'machineTypes[0].name=analysis', 'machineTypes[0].cpus=1', 'machineTypes[0].memoryMb=512', 'machineTypes[0].images.default=debian', ...set],
+    set: [`installation=b${randomBytes(3).toString('hex')}`, `dataDir=${dir}`, `nats.url=${url}`, 'poolManager.metricsPort=0', 'machineTypes[0].name=analysis', 'machineTypes[0].cpus=1', 'machineTypes[0].memoryMb=512', 'machineTypes[0].images.default=debian',
+    // the sim cloud answers in memory: no API rate limit, so the engine is what is measured
+    'poolManager.cloudDefaults.apiRatePerSecond=1000000', 'poolManager.cloudDefaults.apiBurst=1000000', ...set],
   });
   const running = await start({ config, log });
   return { running, dir, stop: async () => { await running.stop(); await rm(dir, { recursive: true, force: true }); } };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, subjects, type MachineRecord, type UsageEvent } from '@hearth/bus';
+import { request, subjects, usageRecords, type MachineRecord, type UsageEvent } from '@hearth/bus';
 import { OwnerTag } from '@hearth/clouds';
 import { hearthError } from '../helpers/bus.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
@@ -37,7 +37,8 @@ async function usage(): Promise<UsageEvent[]> {
   const events: UsageEvent[] = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
     const msg = await jsm.streams.getMessage('USAGE', { seq }).catch(() => undefined);
-    if (msg) events.push(msg.json<UsageEvent>());
+    // a message carries one or more records of its kind
+    if (msg) events.push(...usageRecords(msg.data));
   }
   return events.filter((e) => e.installation === pm.installation);
 }

@@ -2,10 +2,10 @@ import { formatPath, schemaIssues } from '@hearth/config';
 import type { Bus } from './connect.js';
 import { HearthError } from './errors.js';
 import { MachineEvent } from './schemas/machines.js';
-import { UsageEvent } from './schemas/usage.js';
+import { UsageEvent, UsageMessage } from './schemas/usage.js';
 import { subjects } from './subjects.js';
 
-function check(schema: typeof MachineEvent | typeof UsageEvent, value: unknown, what: string): void {
+function check(schema: typeof MachineEvent | typeof UsageEvent | typeof UsageMessage, value: unknown, what: string): void {
   const issues = schemaIssues(schema, value);
   if (issues.length > 0) {
     const text = issues.map((i) => `${formatPath(i.path) || '(root)'} ${i.message}`).join('; ');
@@ -20,12 +20,92 @@ export function publishMachineEvent(bus: Bus, event: MachineEvent): void {
 }
 
 /**
- * Appends a usage record to the USAGE stream (`hearth.usage.<event>`) and waits for the
- * stream's acknowledgement, so an acknowledged record is on disk.
+ * Appends a usage record to the USAGE stream (`hearth.usage.<event>`) and resolves once the
+ * stream has acknowledged it, so an acknowledged record is on disk. Records are batched per
+ * connection: while one write is waiting for its acknowledgement, the records that arrive are
+ * held and then written together, one message per kind (see UsageMessage). A lone record goes
+ * out at once; under load many records share one fsync.
  */
 export async function recordUsage(bus: Bus, event: UsageEvent): Promise<void> {
   check(UsageEvent, event, 'usage event');
-  await bus.js.publish(`${subjects.usage.prefix}.${event.event}`, JSON.stringify(event));
+  let writer = writers.get(bus);
+  if (!writer) writers.set(bus, (writer = new UsageWriter(bus)));
+  await writer.add(event);
+}
+
+/**
+ * The records one USAGE stream message carries: a batch (UsageMessage), or one bare record as
+ * written before batching.
+ * @throws HearthError INVALID_REQUEST when the message is neither
+ */
+export function usageRecords(data: Uint8Array | string): UsageEvent[] {
+  const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new HearthError('INVALID_REQUEST', 'usage message is not JSON', undefined, { cause: err });
+  }
+  const records = Array.isArray(value) ? value : [value];
+  const issues = schemaIssues(UsageMessage, records);
+  if (issues.length > 0) {
+    throw new HearthError('INVALID_REQUEST', `usage message does not match its schema: ${issues.map((i) => `${formatPath(i.path) || '(root)'} ${i.message}`).join('; ')}`);
+  }
+  return records as UsageEvent[];
+}
+
+/** Most records in one usage message (a few hundred bytes each: far below max_payload). */
+const maxRecordsPerMessage = 256;
+const writers = new WeakMap<Bus, UsageWriter>();
+
+interface Held {
+  event: UsageEvent;
+  done: { resolve: () => void; reject: (err: unknown) => void };
+}
+
+/** One connection's usage writes: at most one round of publishes in flight; what arrives meanwhile waits for the next. */
+class UsageWriter {
+  private held: Held[] = [];
+  private writing = false;
+
+  constructor(private readonly bus: Bus) {}
+
+  add(event: UsageEvent): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.held.push({ event, done: { resolve, reject } });
+      if (!this.writing) void this.write();
+    });
+  }
+
+  /** Writes everything held, one message per kind (and per maxRecordsPerMessage), then what arrived meanwhile. */
+  private async write(): Promise<void> {
+    this.writing = true;
+    while (this.held.length > 0) {
+      const round = this.held;
+      this.held = [];
+      // kinds in order of first appearance; records keep their order within a kind
+      const byKind = new Map<string, Held[]>();
+      for (const held of round) {
+        let group = byKind.get(held.event.event);
+        if (!group) byKind.set(held.event.event, (group = []));
+        group.push(held);
+      }
+      const publishes: Promise<void>[] = [];
+      for (const [kind, group] of byKind) {
+        for (let i = 0; i < group.length; i += maxRecordsPerMessage) {
+          const chunk = group.slice(i, i + maxRecordsPerMessage);
+          publishes.push(
+            this.bus.js.publish(`${subjects.usage.prefix}.${kind}`, JSON.stringify(chunk.map((h) => h.event))).then(
+              () => chunk.forEach((h) => h.done.resolve()),
+              (err: unknown) => chunk.forEach((h) => h.done.reject(err)),
+            ),
+          );
+        }
+      }
+      await Promise.all(publishes);
+    }
+    this.writing = false;
+  }
 }
 
 /** Calls `handler` with every valid machine event; invalid ones are dropped. Returns an unsubscribe. */

@@ -50,3 +50,12 @@ export const UsageEvent = Type.Object({
   after: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 export type UsageEvent = Static<typeof UsageEvent>;
+
+/**
+ * The body of one USAGE stream message on `hearth.usage.<event>`: one or more records of that
+ * kind, in the order they happened. Records that arrive while the previous write is being
+ * acknowledged go out together, so a burst of allocations costs a few fsyncs, not one each.
+ * Messages written before batching hold one bare record; `usageRecords()` reads both.
+ */
+export const UsageMessage = Type.Array(UsageEvent, { minItems: 1 });
+export type UsageMessage = Static<typeof UsageMessage>;

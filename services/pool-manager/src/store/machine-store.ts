@@ -15,6 +15,8 @@ export class MachineStore {
   private readonly cache = new Map<string, Cached>();
   /** type → ids of ready machines, in the order they became ready. */
   private readonly readyByType = new Map<string, Set<string>>();
+  /** `type cloud` → ids of that cloud's ready machines of the type, in the same order. */
+  private readonly readyByCloud = new Map<string, Set<string>>();
   private readonly listeners = new Set<(record: MachineRecord | undefined, id: string) => void>();
   private stopWatch: (() => void) | undefined;
 
@@ -56,13 +58,15 @@ export class MachineStore {
   private apply(id: string, next: Cached | undefined): void {
     const current = this.cache.get(id);
     if (next && current && current.revision >= next.revision) return;
-    if (current?.record.state === 'ready') this.readyByType.get(current.record.type)?.delete(id);
+    if (current?.record.state === 'ready') {
+      this.readyByType.get(current.record.type)?.delete(id);
+      this.readyByCloud.get(`${current.record.type} ${current.record.cloud}`)?.delete(id);
+    }
     if (next) this.cache.set(id, next);
     else this.cache.delete(id);
     if (next?.record.state === 'ready') {
-      let set = this.readyByType.get(next.record.type);
-      if (!set) this.readyByType.set(next.record.type, (set = new Set()));
-      set.add(id);
+      addTo(this.readyByType, next.record.type, id);
+      addTo(this.readyByCloud, `${next.record.type} ${next.record.cloud}`, id);
     }
     for (const listener of this.listeners) listener(next?.record, id);
   }
@@ -80,6 +84,14 @@ export class MachineStore {
   /** Ready machines of a type, longest-ready first. */
   *ready(type: string): Generator<MachineRecord> {
     for (const id of this.readyByType.get(type) ?? []) {
+      const record = this.cache.get(id)?.record;
+      if (record?.state === 'ready') yield record;
+    }
+  }
+
+  /** Ready machines of a type on one cloud, longest-ready first: the allocator reads the head, not the whole pool. */
+  *readyOn(type: string, cloud: string): Generator<MachineRecord> {
+    for (const id of this.readyByCloud.get(`${type} ${cloud}`) ?? []) {
       const record = this.cache.get(id)?.record;
       if (record?.state === 'ready') yield record;
     }
@@ -140,4 +152,10 @@ export class MachineStore {
     this.stopWatch?.();
     this.listeners.clear();
   }
+}
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(id);
 }
