@@ -3,6 +3,7 @@ import type { Bus } from './connect.js';
 import { HearthError } from './errors.js';
 import { MachineEvent } from './schemas/machines.js';
 import { UsageEvent, UsageMessage } from './schemas/usage.js';
+import { streams } from './storage.js';
 import { subjects } from './subjects.js';
 
 function check(schema: typeof MachineEvent | typeof UsageEvent | typeof UsageMessage, value: unknown, what: string): void {
@@ -122,4 +123,25 @@ export function onMachineEvents(bus: Bus, handler: (event: MachineEvent) => void
     },
   });
   return () => sub.unsubscribe();
+}
+
+/**
+ * The newest `limit` usage records of the USAGE stream, newest first, read backwards from
+ * the stream's last message (each message holds one or more records). Messages that are
+ * gone or unreadable are skipped. Costs one read per message.
+ */
+export async function latestUsage(bus: Bus, limit: number): Promise<UsageEvent[]> {
+  const jsm = await bus.jsm();
+  const { state } = await jsm.streams.info(streams.usage.name);
+  const out: UsageEvent[] = [];
+  for (let seq = state.last_seq; seq >= state.first_seq && seq > 0 && out.length < limit; seq--) {
+    const msg = await jsm.streams.getMessage(streams.usage.name, { seq }).catch(() => undefined);
+    if (!msg) continue;
+    try {
+      out.push(...usageRecords(msg.data).reverse());
+    } catch {
+      // not a usage message: nothing to show
+    }
+  }
+  return out.slice(0, limit);
 }

@@ -19,4 +19,4 @@ export type { Revisioned } from './kv.js';
 export * from './schemas/index.js';
 export { runService } from './run-service.js';
 export type { RunServiceOptions } from './run-service.js';
-export { onMachineEvents, publishMachineEvent, recordUsage, usageRecords } from './events.js';
+export { latestUsage, onMachineEvents, publishMachineEvent, recordUsage, usageRecords } from './events.js';
