@@ -1,10 +1,11 @@
 import { allocationBench, reconcileBench } from './allocation.js';
 import { busBench } from './bus.js';
 import { dockerLoginBench } from './docker-login.js';
+import { gatewayBench } from './gateway.js';
 
 /** `npm run bench [-- NAME…]`: runs the named benchmarks, or all. Figures only; nothing passes or fails. */
 const benches: Record<string, () => Promise<void>> = { bus: busBench, allocation: allocationBench,
-  reconcile: reconcileBench, 'docker-login': dockerLoginBench };
+  reconcile: reconcileBench, 'docker-login': dockerLoginBench, gateway: gatewayBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const unknown = wanted.filter((name) => !(name in benches));

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { generateKeyPair } from '@hearth/ssh';
+import { startNats } from './nats-server.js';
+import { freePort, startService, type ServiceProcess } from './service-process.js';
+import { report } from './stats.js';
+
+/**
+ * `gateway`: a warm request → answer over HTTP. nats-server, the pool manager (one sim cloud
+ * whose machines boot at once, a pool holding `poolSize` ready machines) and the gateway run
+ * as their own processes, as in production; this process only generates load, with
+ * autocannon: 200 connections, each with a Bearer token of one of 50 users, each sending
+ * POST /api/v1/machines {type, sshPublicKey} until `requests` answers came back. The pool's
+ * max equals its min ready, so nothing is launched while the load runs: every request gets
+ * a warm machine and the figure is the gateway plus one allocation, personalization
+ * excluded (the sim cloud personalizes instantly). Personalization on real machines is
+ * the `docker-login` benchmark's figure, reported beside this one.
+ */
+
+const connections = 200;
+/** Scientists sending the load; connection i sends as user i mod users (each password costs a scrypt hash to set up). */
+const users = 50;
+const requests = 1_000;
+const warmup = connections;
+// a machine for every request and one spare per connection; a larger pool fills too slowly on a loaded 2-core host
+const poolSize = requests + warmup + connections;
+const type = 'analysis';
+const key = generateKeyPair('bench@gateway').publicKey;
+const adminPassword = `bench-${randomBytes(12).toString('hex')}`;
+
+interface Stack {
+  url: string;
+  services: ServiceProcess[];
+  stop(): Promise<void>;
+}
+
+async function startStack(): Promise<Stack> {
+  const nats = await startNats();
+  const dir = await mkdtemp(join(tmpdir(), 'hearth-bench-gw-'));
+  const port = await freePort();
+  const common = [`installation=b${randomBytes(3).toString('hex')}`, `dataDir=${dir}`, `nats.url=${nats.url}`, 'log.level=warn'];
+  const poolManager = startService('pool-manager', [
+    ...common,
+    'poolManager.metricsPort=0',
+    'poolManager.launchConcurrency=16',
+    `machineTypes[0].name=${type}`,
+    'machineTypes[0].cpus=1',
+    'machineTypes[0].memoryMb=512',
+    'machineTypes[0].images.default=debian',
+    'clouds[0].name=bench-sim',
+    'clouds[0].driver=sim',
+    'clouds[0].region=local',
+    'clouds[0].bootTimeMs.distribution=fixed',
+    'clouds[0].bootTimeMs.meanMs=0',
+    'clouds[0].images[0]=debian',
+    `pools[0].type=${type}`,
+    'pools[0].cloud=bench-sim',
+    `pools[0].minReady=${poolSize}`,
+    `pools[0].max=${poolSize}`,
+  ]);
+  const gateway = startService('gateway', [
+    ...common,
+    `gateway.port=${port}`,
+    // the bench is one address and 200 tokens; the per-credential limit would answer 429 instead of measuring
+    'gateway.rateLimits.requests.max=1000000',
+    'gateway.rateLimits.login.max=100000',
+  ], { HEARTH_ADMIN_PASSWORD: adminPassword });
+  const services = [poolManager, gateway];
+  const stop = async (): Promise<void> => {
+    await gateway.stop();
+    await poolManager.stop();
+    await nats.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { url: `http://127.0.0.1:${port}`, services, stop };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** `fn` until it returns something, or an error naming `what` and the services' output. */
+async function waitFor<T>(what: string, ms: number, stack: Stack, fn: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const logs = stack.services.map((s) => `--- ${s.name}\n${s.output()}`).join('\n');
+      throw new Error(`gateway bench: ${what}: not within ${ms} ms${last ? ` (last: ${String(last)})` : ''}\n${logs}`);
+    }
+    await sleep(1_000);
+  }
+}
+
+async function api<T>(url: string, method: string, path: string, token: string | undefined, body?: unknown): Promise<T> {
+  const res = await fetch(`${url}/api/v1${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** `users` scientists, each with a personal token. */
+async function userTokens(url: string, adminToken: string): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < users; i++) {
+    const name = `bench${i}`;
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    await api(url, 'POST', '/users', adminToken, { name, password, role: 'scientist' });
+    tokens.push((await api<{ token: string }>(url, 'POST', '/auth/tokens', undefined, { user: name, password, name: 'bench' })).token);
+  }
+  return tokens;
+}
+
+/** Load with autocannon; every connection sends as its own user. */
+function load(url: string, tokens: string[], amount: number): Promise<autocannon.Result> {
+  let next = 0;
+  return autocannon({
+    url: `${url}/api/v1/machines`,
+    method: 'POST',
+    connections,
+    amount,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type, sshPublicKey: key }),
+    setupClient: (client) => {
+      client.setHeaders({ 'content-type': 'application/json', authorization: `Bearer ${tokens[next++ % tokens.length]}` });
+    },
+  });
+}
+
+export async function gatewayBench(): Promise<void> {
+  const stack = await startStack();
+  try {
+    const { url } = stack;
+    await waitFor('gateway answering /healthz', 60_000, stack, async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined));
+    const admin = await api<{ token: string }>(url, 'POST', '/auth/tokens', undefined, { user: 'admin', password: adminPassword, name: 'bench' });
+    const tokens = await userTokens(url, admin.token);
+    const t0 = performance.now();
+    await waitFor(`${poolSize} warm machines`, 300_000, stack, async () => {
+      const { types } = await api<{ types: { name: string; ready: number }[] }>(url, 'GET', '/machine-types', admin.token);
+      const ready = types.find((t) => t.name === type)?.ready ?? 0;
+      console.error(`gateway bench: ${ready} of ${poolSize} machines ready`);
+      return ready >= poolSize ? true : undefined;
+    });
+    const fillSeconds = (performance.now() - t0) / 1000;
+    await load(url, tokens, warmup);
+    const load1 = loadavg()[0] ?? 0;
+    const result = await load(url, tokens, requests);
+    const bad = result.non2xx + result.errors + result.timeouts;
+    report(`gateway: POST /api/v1/machines, warm pool, ${connections} connections, sim cloud (pool of ${poolSize} filled in ${fillSeconds.toFixed(1)} s; load average ${load1.toFixed(2)} before)`, [
+      {
+        case: `warm request → 201, ${connections} clients`,
+        requests: result.requests.total,
+        'not 201': bad,
+        'p50 ms': result.latency.p50,
+        'p99 ms': result.latency.p99,
+        'max ms': result.latency.max,
+        'req/s': Math.round(result.requests.average),
+      },
+    ]);
+    console.log('personalization excluded (the sim cloud personalizes instantly); it is measured on Docker by: npm run bench -- docker-login ("claimed → reply (personalize over SSH)")');
+    if (bad > 0) console.log(`answers other than 2xx: ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`);
+  } finally {
+    await stack.stop();
+  }
+}

@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { environment } from '@hearth/config';
+
+/** A Hearth service run from its built `dist/main.js` as its own process, as in production. */
+export interface ServiceProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** What it wrote to stdout and stderr (the last 20,000 characters), for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `services/<name>/dist/main.js --set …`; a benchmark that crashes takes the process with it. */
+export function startService(name: string, set: readonly string[], env: Record<string, string> = {}): ServiceProcess {
+  const main = resolve(import.meta.dirname, '..', '..', 'services', name, 'dist', 'main.js');
+  const child: ChildProcess = spawn(process.execPath, [main, ...set.flatMap((s) => ['--set', s])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...environment(), ...env },
+  });
+  let out = '';
+  const keep = (d: Buffer): void => {
+    out = (out + d.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const onExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
+  return {
+    name,
+    pid: child.pid ?? -1,
+    output: () => out,
+    stop: async () => {
+      process.off('exit', onExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((done) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          done();
+        });
+        child.kill('SIGTERM');
+      });
+    },
+  };
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
