@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { loadConfig } from '@hearth/config';
 import { createLogger, type Logger } from '@hearth/log';
 import { GatewayConfig, start, type RunningGateway } from '@hearth/gateway';
@@ -94,4 +95,24 @@ export async function addUser(url: string, adminToken: string, user: { name: str
   });
   if (res.status !== 201) throw new Error(`creating user ${user.name}: ${res.status} ${await res.text()}`);
   return apiToken(url, user.name, user.password);
+}
+
+/** An RFC 9457 problem document as the gateway answers errors. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  issues?: { path: string; message: string }[];
+}
+
+/** Checks that `res` is a problem document with `status` carrying its request id, and returns it. */
+export async function expectProblem(res: Response, status: number): Promise<ProblemDocument> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const body = (await res.json()) as ProblemDocument;
+  expect(body).toMatchObject({ type: 'about:blank', status, requestId: res.headers.get('x-request-id') });
+  return body;
 }

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createLogger } from '@hearth/log';
-import { addUser, apiToken, signIn, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { addUser, apiToken, expectProblem, signIn, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -34,14 +34,7 @@ const json = (body: unknown, headers: Record<string, string> = {}): RequestInit 
 });
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
-async function problem(res: Response, status: number): Promise<{ title: string; detail: string; requestId: string; issues?: { path: string; message: string }[] }> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = (await res.json()) as { title: string; detail: string; requestId: string; status: number };
-  expect(body.status).toBe(status);
-  expect(body.requestId).toBe(res.headers.get('x-request-id'));
-  return body;
-}
+const problem = expectProblem;
 
 describe('the first admin', () => {
   it('is created once, with a note for hearth up in the data directory', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { apiToken, signIn, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { apiToken, expectProblem, signIn, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
 
 // no pool manager runs here: calls that need it show what a client sees when a service is down
@@ -27,23 +27,7 @@ afterAll(async () => {
   await rm(portalDir, { recursive: true, force: true });
 });
 
-interface ProblemDoc {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  requestId: string;
-  issues?: { path: string; message: string }[];
-}
-
-async function problem(res: Response, status: number): Promise<ProblemDoc> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = (await res.json()) as ProblemDoc;
-  expect(body).toMatchObject({ type: 'about:blank', status, requestId: res.headers.get('x-request-id') });
-  return body;
-}
+const problem = expectProblem;
 
 const post = (path: string, body: string, headers: Record<string, string> = {}): Promise<Response> =>
   fetch(`${gw.url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers }, body });
