@@ -39,6 +39,14 @@ describe('bad input', () => {
     expect(body.issues?.length).toBe(1);
   });
 
+  it('takes an empty body with a JSON content-type as no body', async () => {
+    const body = await problem(await post('/me/tokens', ''), 400);
+    expect(body.detail).toMatch(/body/);
+    // logout with a token revokes it: take a new one after
+    expect((await post('/auth/logout', '')).status).toBe(204);
+    token = await apiToken(gw.url, 'admin', gw.adminPassword);
+  });
+
   it('names each unknown field and each wrong type', async () => {
     const body = await problem(await post('/me/tokens', JSON.stringify({ name: 7, colour: 'red', size: 1 })), 400);
     expect(body.issues).toEqual(
