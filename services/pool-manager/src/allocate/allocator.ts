@@ -6,6 +6,13 @@ import type { Engine } from '../engine.js';
 import { failMachine } from '../reconcile/fail-machine.js';
 
 /**
+ * How long after answering a request its machine's owner tags and its replacement's launch
+ * wait: about a user's SSH login (handshake, authentication, first command), which they would
+ * otherwise slow down by sharing the cores with it. The pool refills that much later.
+ */
+const userLoginMs = 200;
+
+/**
  * Hands out ready machines. A request takes the best ready machine (compare-and-set
  * ready → allocated), personalizes it and answers; when nothing is ready it waits in its
  * type's FIFO queue, is told its position, and is served first when a machine becomes ready.
@@ -13,6 +20,8 @@ import { failMachine } from '../reconcile/fail-machine.js';
 export class Allocator {
   /** Machines a request in this process is working on, so concurrent requests pick different ones. */
   private readonly claimed = new Set<string>();
+  /** Work put off until a user's login (afterUserLogin); done at once, without the refill, on stop. */
+  private readonly waitingForLogin = new Map<NodeJS.Timeout, () => void>();
 
   constructor(private readonly engine: Engine) {
     // a machine turning ready wakes the oldest waiter of its type
@@ -115,12 +124,16 @@ export class Allocator {
     const cloud = engine.clouds.get(machine.cloud);
     const waitedMs = Date.now() - started;
     // Off the critical path: the allocation itself is durable (the CAS above); the usage record is
-    // sent in order and acknowledged in the background, and the cloud gets its copy of who owns
-    // the machine, so lost state is rebuilt from tags, never "cleaned up".
-    if (cloud && machine.cloudRef) {
-      const tags = { [OwnerTag.User]: request.user, [OwnerTag.AllocatedAt]: new Date(machine.allocatedAt ?? Date.now()).toISOString() };
-      this.background(cloud.driver.tag({ id: machine.cloudRef }, tags), 'tagging the instance with its user');
-    }
+    // acknowledged in the background, and the cloud gets its copy of who owns the machine, so
+    // lost state is rebuilt from tags, never "cleaned up". The tags and the replacement's launch
+    // (on Docker: a volume, a container create and start) wait until the user has most likely
+    // logged in, so that they do not take the cores that login needs.
+    this.afterUserLogin(() => {
+      if (cloud && machine.cloudRef) {
+        const tags = { [OwnerTag.User]: request.user, [OwnerTag.AllocatedAt]: new Date(machine.allocatedAt ?? Date.now()).toISOString() };
+        this.background(cloud.driver.tag({ id: machine.cloudRef }, tags), 'tagging the instance with its user');
+      }
+    });
     this.background(
       recordUsage(engine.bus, {
         event: 'allocated',
@@ -140,8 +153,18 @@ export class Allocator {
     engine.metrics.allocations.inc({ type: machine.type, cloud: machine.cloud, warm: String(warm) });
     engine.metrics.waitSeconds.observe({ type: machine.type, warm: String(warm) }, waitedMs / 1000);
     publishMachineEvent(engine.bus, { kind: 'allocated', at: Date.now(), machineId: machine.id, requestId, type: machine.type, user: request.user });
-    engine.kick(); // the pool refills
     return { machineId: machine.id, type: machine.type, cloud: machine.cloud, region: machine.region, connect, waitedMs, warm };
+  }
+
+  /** Runs `work` and then a reconcile pass (the pool refills) once the user has most likely logged in. */
+  private afterUserLogin(work: () => void): void {
+    const timer = setTimeout(() => {
+      this.waitingForLogin.delete(timer);
+      work();
+      this.engine.kick();
+    }, userLoginMs);
+    timer.unref();
+    this.waitingForLogin.set(timer, work);
   }
 
   /** Lets work finish after the answer; a failure is logged, never lost silently. */
@@ -205,8 +228,13 @@ export class Allocator {
     }
   }
 
-  /** Ends every queued request (service stopping). */
+  /** Ends every queued request (service stopping); tags put off until a login are sent now. */
   stop(): void {
+    for (const [timer, work] of this.waitingForLogin) {
+      clearTimeout(timer);
+      work();
+    }
+    this.waitingForLogin.clear();
     for (const waiter of this.engine.queue.all()) {
       this.engine.queue.remove(waiter.requestId);
       waiter.fail(new HearthError('UNAVAILABLE', 'the pool manager is stopping; try again'));

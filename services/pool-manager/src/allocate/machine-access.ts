@@ -20,19 +20,48 @@ export function connectionOf(machine: MachineRecord, user: string): Connection {
   return { host: machine.privateIp ?? '', port: 22, user };
 }
 
-// Runs as root: $1 user, $2 "sudo" or "", the public key on standard input.
+/**
+ * Runs as root in root's login shell, after `u=<user> sudo=<yes or empty>` (the user name is a
+ * checked login name, so it is safe to splice in), with the public key on standard input.
+ * Creates the account without `useradd` (~35 ms of locking, logging and lastlog work in a
+ * one-core container): the passwd, shadow, group and gshadow lines are appended directly,
+ * the home comes from /etc/skel (which holds an empty .ssh in Hearth's images), and only `cp`
+ * and `chown` run as processes; everything else is shell builtins. The password field is `*`
+ * (no password; key logins only; `!` would read as a locked account to sshd without PAM).
+ * A name that is a system account or an existing group (root, sshd, sudo, ...) is refused.
+ */
 const personalizeScript = `set -eu
-u="$1"
-id -u "$u" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$u"
-home=$(getent passwd "$u" | cut -d: -f6)
-install -d -m 700 -o "$u" -g "$u" "$home/.ssh"
-cat > "$home/.ssh/authorized_keys"
-chown "$u:$u" "$home/.ssh/authorized_keys"
-chmod 600 "$home/.ssh/authorized_keys"
-if [ "$2" = sudo ]; then
-  printf '%s ALL=(ALL) NOPASSWD:ALL\\n' "$u" > "/etc/sudoers.d/hearth-$u"
-  chmod 440 "/etc/sudoers.d/hearth-$u"
+home=/home/$u uid=999 found=
+while IFS=: read -r name _ id _; do
+  if [ "$name" = "$u" ]; then found=$id; fi
+  if [ "$id" -gt "$uid" ] && [ "$id" -lt 60000 ]; then uid=$id; fi
+done < /etc/passwd
+if [ -z "$found" ]; then
+  while IFS=: read -r name _ id _; do
+    if [ "$name" = "$u" ]; then echo "$u is a group on this machine; not a user name Hearth can create" >&2; exit 3; fi
+    if [ "$id" -gt "$uid" ] && [ "$id" -lt 60000 ]; then uid=$id; fi
+  done < /etc/group
+  uid=$((uid + 1))
+  echo "$u:x:$uid:$uid::$home:/bin/bash" >> /etc/passwd
+  echo "$u:*::0:99999:7:::" >> /etc/shadow
+  echo "$u:x:$uid:" >> /etc/group
+  echo "$u:!::" >> /etc/gshadow
+  [ -e "$home" ] || cp -R /etc/skel "$home"
+elif [ "$found" -lt 1000 ] || [ "$found" -ge 60000 ]; then
+  echo "$u is a system account on this machine; not a user name Hearth can give out" >&2; exit 3
+fi
+[ -d "$home/.ssh" ] || mkdir -m 700 "$home/.ssh"
+umask 077
+while IFS= read -r line || [ -n "$line" ]; do echo "$line"; done > "$home/.ssh/authorized_keys"
+if [ -z "$found" ]; then chown -R "$u:$u" "$home"; else chown "$u:$u" "$home/.ssh" "$home/.ssh/authorized_keys"; fi
+if [ -n "$sudo" ]; then
+  umask 337
+  echo "$u ALL=(ALL) NOPASSWD:ALL" > "/etc/sudoers.d/hearth-$u"
+elif [ -e "/etc/sudoers.d/hearth-$u" ]; then
+  rm -f "/etc/sudoers.d/hearth-$u"
 fi`;
+
+const loginName = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 // logged-in sessions, then CPU time used in microseconds: the machine's own cgroup where there
 // is one (a container's /proc/stat counts the whole host), else the kernel's busy ticks
@@ -76,8 +105,11 @@ export class SshAccess implements MachineAccess {
   }
 
   async personalize(machine: MachineRecord, user: string, publicKey: string, sudo: boolean): Promise<Connection> {
+    // spliced into a shell command: the request schema checks it, and so does this, once more
+    if (!loginName.test(user)) throw new Error(`not a login name: ${JSON.stringify(user)}`);
     const session = await this.session(machine);
-    const result = await session.exec(`sh -c '${personalizeScript.replace(/'/g, `'\\''`)}' hearth ${user} ${sudo ? 'sudo' : '-'}`, {
+    // straight into root's shell: no `sh -c` wrapper, one process start fewer
+    const result = await session.exec(`u=${user} sudo=${sudo ? 'yes' : ''}\n${personalizeScript}`, {
       input: `${publicKey}\n`,
       timeoutMs: 10_000,
     });
