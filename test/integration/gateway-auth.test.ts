@@ -150,6 +150,39 @@ describe('API tokens', () => {
   });
 });
 
+describe('a second gateway on the same NATS', () => {
+  let other: TestGateway;
+
+  beforeAll(async () => {
+    other = await startGateway({ natsUrl: nats.url });
+  });
+
+  afterAll(async () => {
+    await other?.stop();
+  });
+
+  const otherMe = (token: string): Promise<Response> => fetch(`${other.url}/api/v1/me`, { headers: bearer(token) });
+
+  it('accepts a token made a moment ago on the first, and refuses it once the first revokes it', async () => {
+    const created = await call('/me/tokens', json({ name: 'elsewhere' }, bearer(adminToken)));
+    const { id, token } = (await created.json()) as { id: string; token: string };
+    expect((await otherMe(token)).status).toBe(200);
+    expect((await call(`/me/tokens/${id}`, { method: 'DELETE', headers: bearer(adminToken) })).status).toBe(204);
+    // the second gateway learns of the revoke from its KV watch
+    await waitFor(async () => (await otherMe(token)).status === 401, { what: 'the second gateway to refuse the revoked token' });
+    await problem(await otherMe(token), 401);
+  });
+
+  it('refuses the tokens of a user disabled on the first', async () => {
+    const token = await addUser(gw.url, adminToken, { name: 'linus', password: 'a long password 1' });
+    expect((await otherMe(token)).status).toBe(200);
+    const res = await call('/users/linus', { method: 'PATCH', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body: JSON.stringify({ disabled: true }) });
+    expect(res.status).toBe(200);
+    await waitFor(async () => (await otherMe(token)).status === 401, { what: 'the second gateway to refuse the disabled user' });
+    await problem(await otherMe(token), 401);
+  });
+});
+
 describe('roles and users', () => {
   let adaToken: string;
 

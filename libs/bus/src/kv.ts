@@ -104,3 +104,87 @@ export async function openKv<S extends TSchema>(bus: Bus, bucket: BucketDefiniti
   const kv = await new Kvm(bus.js).open(bucket.name);
   return new TypedKv(kv, schema, bucket.name);
 }
+
+/**
+ * Every live record of a bucket in memory, fed by a KV watch: reads cost no round trip, and
+ * a change made anywhere (another gateway revoking a token) arrives within milliseconds.
+ * Records that do not match the schema are left out (and reported through `onInvalid`).
+ * The writer's own changes can be applied at once with `apply`, so a writer reads what it
+ * wrote; a change is applied only when its revision is newer than the one held.
+ */
+export class KvIndex<S extends TSchema> {
+  private readonly records = new Map<string, Revisioned<Static<S>>>();
+  /** Revision of the last delete seen per key, so an older write arriving late does not bring a record back. */
+  private readonly deleted = new Map<string, number>();
+  private stopWatch: (() => void) | undefined;
+
+  private constructor(readonly typed: TypedKv<S>) {}
+
+  /** Starts watching and resolves once every existing record is in memory. */
+  static async open<S extends TSchema>(typed: TypedKv<S>, onInvalid: (key: string, err: unknown) => void = () => undefined): Promise<KvIndex<S>> {
+    const index = new KvIndex(typed);
+    const status = await typed.kv.status();
+    const iter = await typed.kv.watch();
+    index.stopWatch = () => iter.stop();
+    let synced: () => void = () => undefined;
+    const initial = new Promise<void>((resolve) => (synced = resolve));
+    if (status.values === 0) synced();
+    void (async () => {
+      for await (const entry of iter) {
+        if (entry.operation === 'PUT') {
+          try {
+            const value: unknown = entry.json();
+            if (schemaIssues(typed.schema, value).length > 0) throw new Error(`${typed.bucket}/${entry.key} does not match its schema`);
+            index.apply({ key: entry.key, value: value as Static<S>, revision: entry.revision });
+          } catch (err) {
+            onInvalid(entry.key, err);
+          }
+        } else index.applyDelete(entry.key, entry.revision);
+        // the replay of existing records ends with the entry that has nothing pending behind it
+        if (entry.isUpdate || (entry as { delta?: number }).delta === 0) synced();
+      }
+    })();
+    await initial;
+    return index;
+  }
+
+  get(key: string): Revisioned<Static<S>> | undefined {
+    return this.records.get(key);
+  }
+
+  values(): IterableIterator<Static<S>> {
+    return (function* (records) {
+      for (const r of records.values()) yield r.value;
+    })(this.records);
+  }
+
+  /** Applies a write (seen or made), unless the index already holds a newer revision of the key. */
+  apply(record: Revisioned<Static<S>>): void {
+    const current = this.records.get(record.key)?.revision ?? this.deleted.get(record.key) ?? 0;
+    if (record.revision <= current) return;
+    this.deleted.delete(record.key);
+    this.records.set(record.key, record);
+  }
+
+  /**
+   * Applies a delete. Without a revision (the writer's own delete, whose revision KV does not
+   * return) the key stays deleted, whatever older write the watch still delivers, until the
+   * watch brings the delete itself.
+   */
+  applyDelete(key: string, revision?: number): void {
+    if (revision === undefined) {
+      this.records.delete(key);
+      this.deleted.set(key, Number.POSITIVE_INFINITY);
+      return;
+    }
+    const held = this.records.get(key)?.revision ?? 0;
+    const gone = this.deleted.get(key);
+    if (revision <= held || (gone !== undefined && gone !== Number.POSITIVE_INFINITY && revision <= gone)) return;
+    this.records.delete(key);
+    this.deleted.set(key, revision);
+  }
+
+  stop(): void {
+    this.stopWatch?.();
+  }
+}

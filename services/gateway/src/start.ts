@@ -45,9 +45,10 @@ export async function start(deps: GatewayDeps): Promise<RunningGateway> {
   const https = settings.tls ? await readTls(settings.tls) : undefined;
   const bus = await connectBus(busOptionsFrom(config.nats, 'gateway', log));
   let requests: RequestTable | undefined;
+  let store: AccountStore | undefined;
   try {
     await ensureStorage(bus, { replicas: config.nats.replicas });
-    const store = await AccountStore.open(bus);
+    store = await AccountStore.open(bus, log.child({ component: 'accounts' }));
     const password = deps.adminPassword ?? environment()['HEARTH_ADMIN_PASSWORD'];
     const createdAdmin = await ensureFirstAdmin(store, password || undefined, firstAdminMarker(config.dataDir), log);
     requests = new RequestTable(bus, log.child({ component: 'requests' }), settings.requestWaitMs);
@@ -78,6 +79,7 @@ export async function start(deps: GatewayDeps): Promise<RunningGateway> {
     service.addHealthCheck('http', () => ({ ok: app.server.listening, detail: url }));
     log.info({ url }, 'gateway listening');
     const table = requests;
+    const accounts = store;
     return {
       url,
       app,
@@ -86,11 +88,13 @@ export async function start(deps: GatewayDeps): Promise<RunningGateway> {
         await service.stop();
         await app.close();
         table.stop();
+        accounts.stop();
         await bus.drain();
       },
     };
   } catch (err) {
     requests?.stop();
+    store?.stop();
     await bus.close();
     throw err;
   }

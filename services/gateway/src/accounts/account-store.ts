@@ -1,9 +1,10 @@
-import { buckets, HearthError, openKv, type Bus, type TypedKv } from '@hearth/bus';
+import { buckets, HearthError, KvIndex, openKv, type Bus, type Revisioned, type TypedKv } from '@hearth/bus';
+import type { Logger } from '@hearth/log';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 import { SessionRecord, TokenRecord, UserRecord, type Role } from './records.js';
 import { apiTokenId, newApiToken, randomSecret, sameSecret, sha256 } from './secrets.js';
 
-/** lastUsedAt is written at most this often per token: a KV write per API call would cost more than the call. */
+/** lastUsedAt is written at most this often per token, after the answer: a KV write per API call would cost more than the call. */
 const lastUsedResolutionMs = 60_000;
 
 /**
@@ -11,24 +12,48 @@ const lastUsedResolutionMs = 60_000;
  * tokens (`tokens`). Nothing secret is stored in the clear: passwords as scrypt hashes,
  * tokens as SHA-256. Every user change is a compare-and-set, so two gateways editing one
  * user cannot lose a write.
+ *
+ * Users and tokens are also held in memory, fed by a KV watch, so checking a Bearer token
+ * costs no round trip: a revoke or a disabled user made on any gateway reaches every other
+ * within milliseconds, and this gateway's own changes apply at once. A name or token id
+ * not (yet) in memory, e.g. made a moment ago on another gateway, is read from KV.
  */
 export class AccountStore {
+  /** Token id → when this gateway last wrote its lastUsedAt. */
+  private readonly noted = new Map<string, number>();
+  /** lastUsedAt writes under way, so a listing made right after a call shows it. */
+  private readonly noting = new Set<Promise<void>>();
+
   private constructor(
     private readonly users: TypedKv<typeof UserRecord>,
     private readonly sessions: TypedKv<typeof SessionRecord>,
     private readonly tokens: TypedKv<typeof TokenRecord>,
+    private readonly knownUsers: KvIndex<typeof UserRecord>,
+    private readonly knownTokens: KvIndex<typeof TokenRecord>,
   ) {}
 
-  static async open(bus: Bus): Promise<AccountStore> {
+  /** Opens the buckets; resolves once every user and token is in memory. */
+  static async open(bus: Bus, log?: Logger): Promise<AccountStore> {
+    const users = await openKv(bus, buckets.users, UserRecord);
+    const tokens = await openKv(bus, buckets.tokens, TokenRecord);
+    const invalid = (bucket: string) => (key: string, err: unknown) => log?.error({ err, bucket, key }, 'unreadable account record left out');
     return new AccountStore(
-      await openKv(bus, buckets.users, UserRecord),
+      users,
       await openKv(bus, buckets.sessions, SessionRecord),
-      await openKv(bus, buckets.tokens, TokenRecord),
+      tokens,
+      await KvIndex.open(users, invalid('users')),
+      await KvIndex.open(tokens, invalid('tokens')),
     );
   }
 
+  /** Stops watching the buckets. */
+  stop(): void {
+    this.knownUsers.stop();
+    this.knownTokens.stop();
+  }
+
   async user(name: string): Promise<UserRecord | undefined> {
-    return (await this.users.get(name))?.value;
+    return this.knownUsers.get(name)?.value ?? (await this.users.get(name))?.value;
   }
 
   async listUsers(): Promise<UserRecord[]> {
@@ -54,7 +79,7 @@ export class AccountStore {
       ...(input.bootstrap ? { bootstrap: true } : {}),
     };
     try {
-      await this.users.create(input.name, record);
+      this.knownUsers.apply({ key: input.name, value: record, revision: await this.users.create(input.name, record) });
     } catch (err) {
       if (err instanceof HearthError && err.code === 'KV_CONFLICT') {
         throw new HearthError('CONFLICT', `user ${input.name} already exists`, { issues: [{ path: '/name', message: 'taken' }] }, { cause: err });
@@ -74,7 +99,7 @@ export class AccountStore {
       if (!current) throw new HearthError('NOT_FOUND', `no user ${name}`);
       const next = { ...(await change(current.value)), name, updatedAt: Date.now() };
       try {
-        await this.users.update(name, next, current.revision);
+        this.knownUsers.apply({ key: name, value: next, revision: await this.users.update(name, next, current.revision) });
         return next;
       } catch (err) {
         if (!(err instanceof HearthError && err.code === 'KV_CONFLICT')) throw err;
@@ -116,30 +141,45 @@ export class AccountStore {
   async createToken(user: string, name: string): Promise<{ record: TokenRecord; token: string }> {
     const { id, token } = newApiToken();
     const record: TokenRecord = { id, user, name, sha256: sha256(token), createdAt: Date.now() };
-    await this.tokens.create(id, record);
+    this.knownTokens.apply({ key: id, value: record, revision: await this.tokens.create(id, record) });
     return { record, token };
   }
 
-  /** The record of a valid, unrevoked token; notes its use. */
+  /** The record of a valid, unrevoked token; notes its use (after the answer, at most once a minute). */
   async useToken(token: string): Promise<TokenRecord | undefined> {
     const id = apiTokenId(token);
     if (!id) return undefined;
-    const entry = await this.tokens.get(id);
+    const entry = this.knownTokens.get(id) ?? (await this.tokens.get(id));
     if (!entry || !sameSecret(entry.value.sha256, sha256(token))) return undefined;
-    const now = Date.now();
-    if (now - (entry.value.lastUsedAt ?? 0) >= lastUsedResolutionMs) {
-      // a lost race here only loses a timestamp; a revoke in between wins (update fails on the deleted key)
-      await this.tokens.update(id, { ...entry.value, lastUsedAt: now }, entry.revision).catch(() => undefined);
-    }
+    this.noteUse(entry);
     return entry.value;
+  }
+
+  /**
+   * Writes the token's lastUsedAt when it is older than `lastUsedResolutionMs`, without
+   * waiting for it. A lost race only loses a timestamp; a revoke in between wins (the
+   * compare-and-set fails on the deleted key).
+   */
+  private noteUse(entry: Revisioned<TokenRecord>): void {
+    const now = Date.now();
+    if (now - Math.max(entry.value.lastUsedAt ?? 0, this.noted.get(entry.key) ?? 0) < lastUsedResolutionMs) return;
+    this.noted.set(entry.key, now);
+    const value = { ...entry.value, lastUsedAt: now };
+    const write: Promise<void> = this.tokens.update(entry.key, value, entry.revision).then(
+      (revision) => this.knownTokens.apply({ key: entry.key, value, revision }),
+      () => undefined,
+    );
+    this.noting.add(write);
+    void write.finally(() => this.noting.delete(write));
   }
 
   /** Whether the token with this id still exists (not revoked). */
   async hasToken(id: string): Promise<boolean> {
-    return (await this.tokens.get(id)) !== undefined;
+    return this.knownTokens.get(id) !== undefined || (await this.tokens.get(id)) !== undefined;
   }
 
   async listTokens(user: string): Promise<TokenRecord[]> {
+    await Promise.all(this.noting);
     const all = await Promise.all((await this.tokens.keys()).map(async (k) => (await this.tokens.get(k))?.value));
     return all.filter((t): t is TokenRecord => t?.user === user).sort((a, b) => a.createdAt - b.createdAt);
   }
@@ -149,7 +189,7 @@ export class AccountStore {
     if (!/^[0-9a-f]{16}$/.test(id)) return false;
     const token = (await this.tokens.get(id))?.value;
     if (token?.user !== user) return false;
-    await this.tokens.delete(id);
+    await this.forgetToken(id);
     return true;
   }
 
@@ -162,6 +202,12 @@ export class AccountStore {
   /** Ends every session and revokes every token of `user` (disabled). */
   async endAll(user: string): Promise<void> {
     await this.endSessions(user);
-    await Promise.all((await this.listTokens(user)).map((t) => this.tokens.delete(t.id)));
+    await Promise.all((await this.listTokens(user)).map((t) => this.forgetToken(t.id)));
+  }
+
+  private async forgetToken(id: string): Promise<void> {
+    await this.tokens.delete(id);
+    this.knownTokens.applyDelete(id);
+    this.noted.delete(id);
   }
 }
