@@ -53,6 +53,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimitBytes ?? 1_048_576,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // one line per request (below) instead of fastify's two
+    disableRequestLogging: true,
     ...(serverFactory ? { serverFactory } : {}),
   };
   const app = Fastify(options)
@@ -60,6 +62,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     .withTypeProvider<TypeBoxTypeProvider>();
 
   registerMetrics(app, deps.registry);
+  app.addHook('onResponse', async (req, reply) => {
+    reply.log.info({ req, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  });
   app.addHook('onSend', async (req, reply) => {
     void reply.header('x-request-id', req.id);
   });
