@@ -12,12 +12,21 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
+export interface StartServiceOptions {
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Node options before the script, e.g. `--cpu-prof`. */
+  nodeArgs?: readonly string[];
+  /** The build directory under `services/<name>` to run (`dist` unless set), e.g. a copy of an older build to compare against. */
+  dist?: string;
+}
+
 /** Starts `services/<name>/dist/main.js --set …`; a benchmark that crashes takes the process with it. */
-export function startService(name: string, set: readonly string[], env: Record<string, string> = {}): ServiceProcess {
-  const main = resolve(import.meta.dirname, '..', '..', 'services', name, 'dist', 'main.js');
-  const child: ChildProcess = spawn(process.execPath, [main, ...set.flatMap((s) => ['--set', s])], {
+export function startService(name: string, set: readonly string[], opts: StartServiceOptions = {}): ServiceProcess {
+  const main = resolve(import.meta.dirname, '..', '..', 'services', name, opts.dist ?? 'dist', 'main.js');
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), main, ...set.flatMap((s) => ['--set', s])], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...environment(), ...env },
+    env: { ...environment(), ...opts.env },
   });
   let out = '';
   const keep = (d: Buffer): void => {
