@@ -6,9 +6,9 @@ import type { Engine } from '../engine.js';
 import { failMachine } from '../reconcile/fail-machine.js';
 
 /**
- * How long after answering a request its machine's owner tags and its replacement's launch
- * wait: about a user's SSH login (handshake, authentication, first command), which they would
- * otherwise slow down by sharing the cores with it. The pool refills that much later.
+ * How long after answering a request its replacement's launch waits: about a user's SSH login
+ * (handshake, authentication, first command), which the launch would otherwise slow down by
+ * sharing the cores with it. The pool refills that much later.
  */
 const userLoginMs = 200;
 
@@ -20,8 +20,8 @@ const userLoginMs = 200;
 export class Allocator {
   /** Machines a request in this process is working on, so concurrent requests pick different ones. */
   private readonly claimed = new Set<string>();
-  /** Work put off until a user's login (afterUserLogin); done at once, without the refill, on stop. */
-  private readonly waitingForLogin = new Map<NodeJS.Timeout, () => void>();
+  /** A refill put off until the user's login (refillAfterUserLogin); dropped on stop. */
+  private refill: NodeJS.Timeout | undefined;
 
   constructor(private readonly engine: Engine) {
     // a machine turning ready wakes the oldest waiter of its type
@@ -124,16 +124,13 @@ export class Allocator {
     const cloud = engine.clouds.get(machine.cloud);
     const waitedMs = Date.now() - started;
     // Off the critical path: the allocation itself is durable (the CAS above); the usage record is
-    // acknowledged in the background, and the cloud gets its copy of who owns the machine, so
-    // lost state is rebuilt from tags, never "cleaned up". The tags and the replacement's launch
-    // (on Docker: a volume, a container create and start) wait until the user has most likely
-    // logged in, so that they do not take the cores that login needs.
-    this.afterUserLogin(() => {
-      if (cloud && machine.cloudRef) {
-        const tags = { [OwnerTag.User]: request.user, [OwnerTag.AllocatedAt]: new Date(machine.allocatedAt ?? Date.now()).toISOString() };
-        this.background(cloud.driver.tag({ id: machine.cloudRef }, tags), 'tagging the instance with its user');
-      }
-    });
+    // acknowledged in the background, and the cloud gets its copy of who owns the machine at once,
+    // so lost state is rebuilt from tags, never "cleaned up".
+    if (cloud && machine.cloudRef) {
+      const tags = { [OwnerTag.User]: request.user, [OwnerTag.AllocatedAt]: new Date(machine.allocatedAt ?? Date.now()).toISOString() };
+      this.background(cloud.driver.tag({ id: machine.cloudRef }, tags), 'tagging the instance with its user');
+    }
+    this.refillAfterUserLogin();
     this.background(
       recordUsage(engine.bus, {
         event: 'allocated',
@@ -156,15 +153,17 @@ export class Allocator {
     return { machineId: machine.id, type: machine.type, cloud: machine.cloud, region: machine.region, connect, waitedMs, warm };
   }
 
-  /** Runs `work` and then a reconcile pass (the pool refills) once the user has most likely logged in. */
-  private afterUserLogin(work: () => void): void {
-    const timer = setTimeout(() => {
-      this.waitingForLogin.delete(timer);
-      work();
+  /**
+   * The pool refills (a reconcile pass) once the user has most likely logged in: on Docker the
+   * replacement's container create and start would otherwise share the cores with that login.
+   */
+  private refillAfterUserLogin(): void {
+    if (this.refill) return; // one pending refill serves every allocation until it runs
+    this.refill = setTimeout(() => {
+      this.refill = undefined;
       this.engine.kick();
     }, userLoginMs);
-    timer.unref();
-    this.waitingForLogin.set(timer, work);
+    this.refill.unref();
   }
 
   /** Lets work finish after the answer; a failure is logged, never lost silently. */
@@ -228,13 +227,10 @@ export class Allocator {
     }
   }
 
-  /** Ends every queued request (service stopping); tags put off until a login are sent now. */
+  /** Ends every queued request (service stopping). */
   stop(): void {
-    for (const [timer, work] of this.waitingForLogin) {
-      clearTimeout(timer);
-      work();
-    }
-    this.waitingForLogin.clear();
+    clearTimeout(this.refill);
+    this.refill = undefined;
     for (const waiter of this.engine.queue.all()) {
       this.engine.queue.remove(waiter.requestId);
       waiter.fail(new HearthError('UNAVAILABLE', 'the pool manager is stopping; try again'));
