@@ -155,6 +155,34 @@ describe('a cloud whose API answers after 10 s', () => {
   });
 });
 
+describe('a pool larger than a slow cloud can launch at once', () => {
+  let pm: TestPoolManager;
+
+  afterAll(async () => {
+    await pm?.cleanup();
+  });
+
+  it('keeps no more machines launching than the cloud has launch slots, and fails none while it fills', { timeout: 60_000 }, async () => {
+    pm = await startPoolManager(nats.url, [
+      ...machineType(0, 'analysis'),
+      ...simCloud(0, 'slow', ['apiLatencyMs=150ms']),
+      ...pool(0, 'analysis', 'slow', 12, 12),
+      'poolManager.cloudOverrides.slow.launchConcurrency=2',
+    ]);
+    let mostLaunching = 0;
+    await waitFor(
+      () => {
+        mostLaunching = Math.max(mostLaunching, count(pm, 'slow', 'launching'));
+        return count(pm, 'slow', 'ready') >= 12;
+      },
+      { what: '12 ready on the slow cloud', timeoutMs: 45_000, intervalMs: 10 },
+    );
+    expect(mostLaunching).toBeGreaterThan(0);
+    expect(mostLaunching).toBeLessThanOrEqual(2);
+    expect(count(pm, 'slow', 'failed')).toBe(0);
+  });
+});
+
 describe('a cloud whose quota is full', () => {
   let pm: TestPoolManager;
   const lines: { msg: string; cloud?: string; level: number }[] = [];

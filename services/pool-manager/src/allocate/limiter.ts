@@ -9,6 +9,11 @@ export class Limiter {
     return this.running;
   }
 
+  /** Tasks that would start at once: the limit less those running and waiting. */
+  get free(): number {
+    return Math.max(0, this.limit - this.running - this.waiting.length);
+  }
+
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running++;

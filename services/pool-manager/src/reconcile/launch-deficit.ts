@@ -36,6 +36,9 @@ export class LaunchDeficit implements Reconciler {
       list.push(pool);
     }
     const launches: Promise<void>[] = [];
+    /** Launch slots left per cloud in this pass. */
+    const slots = new Map<string, number>();
+    let deferred = false;
     for (const [typeName, pools] of byType) {
       const type = engine.types.get(typeName);
       if (!type) continue;
@@ -51,7 +54,15 @@ export class LaunchDeficit implements Reconciler {
       const plan = planSpread(spread, engine.queue.length(typeName));
       for (const [cloudName, n] of plan.launch) {
         const cloud = engine.clouds.get(cloudName);
-        for (let i = 0; cloud && i < n; i++) launches.push(this.launch(engine, cloud, type));
+        if (!cloud) continue;
+        // only as many records as the cloud's launch slots take now: a `launching` record
+        // stands for a cloud call under way, never for one queued behind minutes of others
+        // (which the one-minute rule for unfinished launches would fail); the rest follow
+        // in the next passes as slots free up
+        const take = Math.min(n, slots.get(cloudName) ?? cloud.launches.free);
+        slots.set(cloudName, (slots.get(cloudName) ?? cloud.launches.free) - take);
+        if (take < n) deferred = true;
+        for (let i = 0; i < take; i++) launches.push(this.launch(engine, cloud, type));
       }
       for (const [cloudName, n] of plan.trim) {
         await trim(engine, typeName, cloudName, n, engine.clouds.get(cloudName)?.monitor.state.drained ? 'moved off a drained cloud' : 'surplus');
@@ -60,7 +71,7 @@ export class LaunchDeficit implements Reconciler {
     // the records are written before this pass ends, so the next pass counts them; the
     // cloud calls go on outside the pass, so a slow cloud never holds up the others
     await Promise.all(launches);
-    return launches.length > 0 ? { requeueAfterMs: 200 } : {};
+    return launches.length > 0 || deferred ? { requeueAfterMs: 200 } : {};
   }
 
   async drain(): Promise<void> {
