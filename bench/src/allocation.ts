@@ -122,11 +122,16 @@ async function reconcileScale(count: number): Promise<Record<string, string | nu
         .join(', ');
     }
   }
+  const all = (await engine.metrics.reconcileSeconds.get()).values
+    .filter((v) => v.metricName === 'hearth_reconcile_seconds_sum')
+    .map((v) => `${String(v.labels['reconciler'])} ${(v.value * 1000).toFixed(0)} ms`)
+    .join(', ');
   const rssMb = process.memoryUsage().rss / 1024 / 1024;
   const p = percentiles(passes);
   await pm.stop();
   await nats.stop();
   console.log(`first pass at ${count} machines: ${first}`);
+  console.log(`all five passes at ${count} machines: ${all}`);
   return { machines: count, clouds, 'pass p50 ms': +p.p50.toFixed(1), 'pass max ms': +p.max.toFixed(1), 'rss MB': Math.round(rssMb) };
 }
 

@@ -28,17 +28,23 @@ export class SweepLeaks implements Reconciler {
   async reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }> {
     if (Date.now() - this.lastRun < this.intervalMs) return {};
     this.lastRun = Date.now();
+    // records read before the listings, in one walk over the index for every cloud: a ready
+    // record's instance existed when the cloud was asked
+    const byCloud = new Map<string, MachineRecord[]>();
+    for (const m of engine.machines.all()) {
+      let list = byCloud.get(m.cloud);
+      if (!list) byCloud.set(m.cloud, (list = []));
+      list.push(m);
+    }
     for (const cloud of engine.clouds.values()) {
-      cloud.tasks.start('sweep', (signal) => this.sweep(engine, cloud, signal));
+      const records = byCloud.get(cloud.name) ?? [];
+      cloud.tasks.start('sweep', (signal) => this.sweep(engine, cloud, records, signal));
     }
     return {};
   }
 
-  private async sweep(engine: Engine, cloud: Cloud, signal: AbortSignal): Promise<void> {
+  private async sweep(engine: Engine, cloud: Cloud, records: readonly MachineRecord[], signal: AbortSignal): Promise<void> {
     const log = engine.log.child({ cloud: cloud.name, reconciler: this.name });
-    // records read before the listing: a ready record's instance existed when the cloud was asked
-    const records: MachineRecord[] = [];
-    for (const m of engine.machines.all()) if (m.cloud === cloud.name) records.push(m);
     let instances: Instance[];
     try {
       instances = await cloud.driver.list({ log, signal });
