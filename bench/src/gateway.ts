@@ -27,7 +27,7 @@ import { report } from './stats.js';
  *
  * Environment: HEARTH_BENCH_GATEWAY_DIST runs another build of the gateway (a directory under
  * services/gateway, e.g. a copy of an older `dist`, for before/after figures);
- * HEARTH_BENCH_CPU_PROF=DIR writes the gateway's V8 CPU profile there.
+ * HEARTH_BENCH_CPU_PROF=DIR writes the V8 CPU profiles of the gateway and the pool manager to DIR/gateway and DIR/pool-manager.
  */
 
 const connections = 200;
@@ -55,6 +55,7 @@ async function startStack(): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'hearth-bench-gw-'));
   const port = await freePort();
   const common = [`installation=b${randomBytes(3).toString('hex')}`, `dataDir=${dir}`, `nats.url=${nats.url}`];
+  const profileDir = process.env['HEARTH_BENCH_CPU_PROF'];
   const poolManager = startService('pool-manager', [
     ...common,
     'log.level=warn',
@@ -74,8 +75,7 @@ async function startStack(): Promise<Stack> {
     'pools[0].cloud=bench-sim',
     `pools[0].minReady=${poolSize}`,
     `pools[0].max=${poolSize}`,
-  ]);
-  const profileDir = process.env['HEARTH_BENCH_CPU_PROF'];
+  ], profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}/pool-manager`] } : {});
   const gateway = startService('gateway', [
     ...common,
     // the gateway logs at its default level (info), as in production
@@ -85,7 +85,7 @@ async function startStack(): Promise<Stack> {
     'gateway.rateLimits.login.max=100000',
   ], {
     env: { HEARTH_ADMIN_PASSWORD: adminPassword },
-    ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+    ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}/gateway`] } : {}),
     ...(process.env['HEARTH_BENCH_GATEWAY_DIST'] ? { dist: process.env['HEARTH_BENCH_GATEWAY_DIST'] } : {}),
   });
   const services = [poolManager, gateway];
