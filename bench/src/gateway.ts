@@ -34,7 +34,7 @@ const connections = 200;
 /** Scientists sending the load; connection i sends as user i mod users (each password costs a scrypt hash to set up). */
 const users = 50;
 /** Measured requests of the closed loop, and of each open-loop rate. */
-const requests = 400;
+const requests = Number(process.env["HEARTH_BENCH_GATEWAY_REQUESTS"] ?? 400);
 const warmup = connections;
 /** Offered rates of the open loop, as fractions of the closed loop's throughput. */
 const openLoopShares = [0.5, 0.8];
@@ -61,6 +61,9 @@ async function startStack(): Promise<Stack> {
     'log.level=warn',
     'poolManager.metricsPort=0',
     'poolManager.launchConcurrency=256',
+    // the sim cloud answers in memory: its API rate limit would only slow the fill
+    'poolManager.cloudDefaults.apiRatePerSecond=1000000',
+    'poolManager.cloudDefaults.apiBurst=1000000',
     `machineTypes[0].name=${type}`,
     'machineTypes[0].cpus=1',
     'machineTypes[0].memoryMb=512',
