@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request as httpRequest } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { generateKeyPair } from '@hearth/ssh';
 import { startNats } from './nats-server.js';
 import { freePort, startService, type ServiceProcess } from './service-process.js';
-import { report } from './stats.js';
+import { percentiles, report } from './stats.js';
 
 /**
  * `gateway`: a warm request → answer over HTTP. nats-server, the pool manager (one sim cloud
@@ -39,7 +40,7 @@ const warmup = connections;
 /** Offered rates of the open loop, as fractions of the closed loop's throughput. */
 const openLoopShares = [0.5, 0.8];
 // a machine for every request and one spare per connection, so every measured request is warm
-const poolSize = warmup + requests * (1 + openLoopShares.length) + connections;
+const poolSize = warmup + requests * (1 + 2 * openLoopShares.length) + connections;
 const type = 'analysis';
 const key = generateKeyPair('bench@gateway').publicKey;
 const adminPassword = `bench-${randomBytes(12).toString('hex')}`;
@@ -162,6 +163,63 @@ function load(url: string, tokens: string[], amount: number, rate?: number): Pro
   });
 }
 
+/**
+ * An open loop with evenly spaced arrivals: request i is due at start + i/rate and its
+ * latency counts from when it was due (so a stalled server is not hidden by requests that
+ * were sent late), over at most `connections` kept-alive sockets, each as its own user.
+ */
+async function paced(url: string, tokens: string[], amount: number, rate: number): Promise<Record<string, string | number>> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const target = new URL(`${url}/api/v1/machines`);
+  const body = JSON.stringify({ type, sshPublicKey: key });
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const send = (i: number, due: number): Promise<void> =>
+    new Promise((resolve) => {
+      const req = httpRequest(
+        { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${tokens[i % tokens.length]}` } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            latencies.push(performance.now() - due);
+            statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        statuses.set(0, (statuses.get(0) ?? 0) + 1);
+        resolve();
+      });
+      req.end(body);
+    });
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < amount; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    inFlight.push(send(i, due));
+  }
+  await Promise.all(inFlight);
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  const p = percentiles(latencies);
+  const other = [...statuses].filter(([status]) => status !== 201 && status !== 202).reduce((sum, [, n]) => sum + n, 0);
+  return {
+    case: `open loop, evenly spaced, at ${rate} req/s`,
+    'offered req/s': rate,
+    requests: amount,
+    'warm 201': statuses.get(201) ?? 0,
+    'queued 202': statuses.get(202) ?? 0,
+    'other/errors': other,
+    'p50 ms': +p.p50.toFixed(1),
+    'p99 ms': +p.p99.toFixed(1),
+    'max ms': +p.max.toFixed(1),
+    'req/s': Math.round(amount / seconds),
+  };
+}
+
 /** Answers by status: 201 is a warm machine served at once, 202 a queued (cold) request. */
 function statusCount(result: autocannon.Result, status: number): number {
   const stats = (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats;
@@ -208,6 +266,7 @@ export async function gatewayBench(): Promise<void> {
       const rate = Math.max(1, Math.round(saturation * share));
       rows.push(row(`open loop, ${connections} clients at ${Math.round(share * 100)}% of saturation`, await load(url, tokens, requests, rate), rate));
     }
+    for (const share of openLoopShares) rows.push(await paced(url, tokens, requests, Math.max(1, Math.round(saturation * share))));
     const { types } = await api<{ types: { name: string; ready: number }[] }>(url, 'GET', '/machine-types', admin.token);
     const left = types.find((t) => t.name === type)?.ready ?? 0;
     report(
