@@ -40,3 +40,8 @@ export class CloudUnavailableError extends CloudError {
 export class AbortedError extends CloudError {
   readonly retryable = true;
 }
+
+/** Throws an AbortedError, keeping the signal's reason as the cause, when the call's signal has already fired. */
+export function throwIfAborted(cloud: string, doing: string, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortedError(cloud, `${doing}: aborted`, { cause: signal.reason });
+}

@@ -11,7 +11,8 @@ import {
   type LaunchSpec,
   type Quota,
 } from '../driver.js';
-import { AbortedError, InvalidSpecError, type CloudError } from '../errors.js';
+import { InvalidSpecError, throwIfAborted, type CloudError } from '../errors.js';
+import { ownerTagsProblem, retagProblem } from '../owner-tags.js';
 import { dockerSettings, type DockerConfig, type DockerSettings } from './config.js';
 import { classify, engineMessage, isNotFound, isRemovalInProgress } from './errors.js';
 import { DriverLabel, foreignTagKey, labelFilter, toInstance, viewOfInspect, viewOfSummary } from './map.js';
@@ -64,7 +65,7 @@ export class DockerDriver implements CloudDriver {
    */
   async launch(spec: LaunchSpec, opts?: CallOptions): Promise<InstanceRef> {
     const doing = `launching machine ${spec.machineId} on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     const problem = this.#specProblem(spec);
     if (problem) throw new InvalidSpecError(this.cloud, `${doing}: ${problem}`);
     const network = spec.network ?? this.#settings.network;
@@ -90,7 +91,7 @@ export class DockerDriver implements CloudDriver {
 
   async describe(ref: InstanceRef, opts?: CallOptions): Promise<Instance | undefined> {
     const doing = `describing instance ${ref.id} on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     if (!containerId.test(ref.id)) return undefined;
     const signal = opts?.signal;
     try {
@@ -108,7 +109,7 @@ export class DockerDriver implements CloudDriver {
 
   async list(opts?: CallOptions): Promise<Instance[]> {
     const doing = `listing instances on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     try {
       const [containers, added] = await Promise.all([this.#containers(opts?.signal), this.#tags.readAll(opts?.signal)]);
       return containers.map((c) => toInstance(viewOfSummary(c), added.get(c.Id) ?? {}, c));
@@ -120,7 +121,7 @@ export class DockerDriver implements CloudDriver {
   /** Removes the container (forced: a machine has nothing to save) and then its tag volumes. */
   async terminate(ref: InstanceRef, opts?: CallOptions): Promise<void> {
     const doing = `terminating instance ${ref.id} on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     if (!containerId.test(ref.id)) return;
     try {
       // Engine API: DELETE /containers/{id}?force=true&v=true
@@ -140,13 +141,11 @@ export class DockerDriver implements CloudDriver {
   /** Merges `tags` into the added tags (tag-volumes.ts). An instance that is gone is not an error: nothing happens. */
   async tag(ref: InstanceRef, tags: Readonly<Record<string, string>>, opts?: CallOptions): Promise<void> {
     const doing = `tagging instance ${ref.id} on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     const outside = foreignTagKey(tags);
     if (outside !== undefined) throw new InvalidSpecError(this.cloud, `${doing}: tag "${outside}" is not an owner tag (hearth:…)`);
-    const installation = tags[OwnerTag.Installation];
-    if (installation !== undefined && installation !== this.#installation) {
-      throw new InvalidSpecError(this.cloud, `${doing}: ${OwnerTag.Installation} cannot change`);
-    }
+    const retag = retagProblem(tags, this.#installation);
+    if (retag) throw new InvalidSpecError(this.cloud, `${doing}: ${retag}`);
     if (!containerId.test(ref.id)) return;
     const signal = opts?.signal;
     const container = this.#docker.getContainer(ref.id);
@@ -164,7 +163,7 @@ export class DockerDriver implements CloudDriver {
   /** Docker sets no quota: the configured instance limit, or Infinity. Use counts every container listed. */
   async quota(opts?: CallOptions): Promise<Quota> {
     const doing = `reading quota of ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     let containers: Dockerode.ContainerInfo[];
     try {
       containers = await this.#containers(opts?.signal);
@@ -181,7 +180,7 @@ export class DockerDriver implements CloudDriver {
 
   async probe(opts?: CallOptions): Promise<void> {
     const doing = `probing ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     try {
       // Engine API: GET /_ping
       await this.#docker.ping();
@@ -207,17 +206,11 @@ export class DockerDriver implements CloudDriver {
     return classify(err, this.cloud, doing);
   }
 
-  #checkAborted(doing: string, opts: CallOptions | undefined): void {
-    const signal = opts?.signal;
-    if (signal?.aborted) throw new AbortedError(this.cloud, `${doing}: aborted`, { cause: signal.reason });
-  }
 
   /** What Docker would accept but Hearth must not: owner tags missing, wrong or outside their namespace. */
   #specProblem(spec: LaunchSpec): string | undefined {
-    const installation = spec.tags[OwnerTag.Installation];
-    if (!installation) return `tags lack ${OwnerTag.Installation}`;
-    if (installation !== this.#installation) return `tags name installation "${installation}", this driver serves "${this.#installation}"`;
-    if (!spec.tags[OwnerTag.Machine]) return `tags lack ${OwnerTag.Machine}`;
+    const owners = ownerTagsProblem(spec.tags, this.#installation);
+    if (owners) return owners;
     const outside = foreignTagKey(spec.tags);
     if (outside !== undefined) return `tag "${outside}" is not an owner tag (hearth:…)`;
     if (!(spec.cpus > 0)) return `cpus must be above 0, got ${spec.cpus}`;

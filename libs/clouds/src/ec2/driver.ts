@@ -9,7 +9,8 @@ import {
   type LaunchSpec,
   type Quota,
 } from '../driver.js';
-import { AbortedError, CloudUnavailableError, InvalidSpecError } from '../errors.js';
+import { CloudUnavailableError, InvalidSpecError, throwIfAborted } from '../errors.js';
+import { retagProblem } from '../owner-tags.js';
 import { Ec2Api, type Ec2Credentials } from './api.js';
 import { ec2Settings, type Ec2Config, type Ec2Settings } from './config.js';
 import { runInstancesInput } from './launch.js';
@@ -64,7 +65,7 @@ export class Ec2Driver implements CloudDriver {
    */
   async launch(spec: LaunchSpec, opts?: CallOptions): Promise<InstanceRef> {
     const doing = `launching machine ${spec.machineId} on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     const request = runInstancesInput(spec, this.#settings, this.#installation);
     if ('problem' in request) throw new InvalidSpecError(this.cloud, `${doing}: ${request.problem}`);
     const instance = await this.#api.runInstance(request.input, doing, opts);
@@ -81,7 +82,7 @@ export class Ec2Driver implements CloudDriver {
   /** EC2: DescribeInstances by id. Unknown, malformed and terminated ids are gone: undefined. */
   async describe(ref: InstanceRef, opts?: CallOptions): Promise<Instance | undefined> {
     const doing = `describing instance ${ref.id} on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     if (!instanceId.test(ref.id)) return undefined;
     const instance = await this.#api.describeInstance(ref.id, doing, opts);
     return instance === undefined || isGone(instance) ? undefined : toInstance(instance);
@@ -90,7 +91,7 @@ export class Ec2Driver implements CloudDriver {
   /** EC2: DescribeInstances filtered by tag:hearth:installation and every state but terminated, all pages. */
   async list(opts?: CallOptions): Promise<Instance[]> {
     const doing = `listing instances on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     const filters = [
       { Name: `tag:${OwnerTag.Installation}`, Values: [this.#installation] },
       { Name: 'instance-state-name', Values: [...liveStateNames] },
@@ -102,7 +103,7 @@ export class Ec2Driver implements CloudDriver {
   /** EC2: TerminateInstances. An id EC2 does not know (or no longer knows) is already gone. */
   async terminate(ref: InstanceRef, opts?: CallOptions): Promise<void> {
     const doing = `terminating instance ${ref.id} on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     if (!instanceId.test(ref.id)) return;
     if (!(await this.#api.terminateInstance(ref.id, doing, opts))) return;
     (opts?.log ?? this.#log).debug({ cloud: this.cloud, instanceId: ref.id }, 'EC2 instance terminating');
@@ -111,11 +112,9 @@ export class Ec2Driver implements CloudDriver {
   /** EC2: CreateTags, which adds or overwrites only the keys given. An instance that is gone is not an error. */
   async tag(ref: InstanceRef, tags: Readonly<Record<string, string>>, opts?: CallOptions): Promise<void> {
     const doing = `tagging instance ${ref.id} on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
-    const installation = tags[OwnerTag.Installation];
-    if (installation !== undefined && installation !== this.#installation) {
-      throw new InvalidSpecError(this.cloud, `${doing}: ${OwnerTag.Installation} cannot change`);
-    }
+    throwIfAborted(this.cloud, doing, opts?.signal);
+    const retag = retagProblem(tags, this.#installation);
+    if (retag) throw new InvalidSpecError(this.cloud, `${doing}: ${retag}`);
     if (!instanceId.test(ref.id) || Object.keys(tags).length === 0) return;
     await this.#api.createTags(ref.id, toTags(tags), doing, opts);
   }
@@ -123,14 +122,14 @@ export class Ec2Driver implements CloudDriver {
   /** Limits and use of the whole account in this region (quota.ts). */
   async quota(opts?: CallOptions): Promise<Quota> {
     const doing = `reading quota of ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     return this.#quota.read(doing, opts);
   }
 
   /** EC2: DescribeAccountAttributes, one cheap authenticated call. */
   async probe(opts?: CallOptions): Promise<void> {
     const doing = `probing ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     await this.#api.accountAttributes(doing, opts);
   }
 
@@ -138,8 +137,4 @@ export class Ec2Driver implements CloudDriver {
     this.#api.close();
   }
 
-  #checkAborted(doing: string, opts: CallOptions | undefined): void {
-    const signal = opts?.signal;
-    if (signal?.aborted) throw new AbortedError(this.cloud, `${doing}: aborted`, { cause: signal.reason });
-  }
 }

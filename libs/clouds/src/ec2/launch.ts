@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RunInstancesRequest, _InstanceType } from '@aws-sdk/client-ec2';
-import { OwnerTag, type LaunchSpec } from '../driver.js';
+import type { LaunchSpec } from '../driver.js';
+import { ownerTagsProblem } from '../owner-tags.js';
 import type { Ec2Settings } from './config.js';
 import { toTags } from './map.js';
 import { encodeUserData, userDataFor } from './user-data.js';
@@ -17,11 +18,7 @@ export function clientTokenOf(installation: string, machineId: string): string {
 
 /** What EC2 would accept but Hearth must not: owner tags missing or naming another installation. */
 export function specProblem(spec: LaunchSpec, installation: string): string | undefined {
-  const owner = spec.tags[OwnerTag.Installation];
-  if (!owner) return `tags lack ${OwnerTag.Installation}`;
-  if (owner !== installation) return `tags name installation "${owner}", this driver serves "${installation}"`;
-  if (!spec.tags[OwnerTag.Machine]) return `tags lack ${OwnerTag.Machine}`;
-  return undefined;
+  return ownerTagsProblem(spec.tags, installation);
 }
 
 /**

@@ -10,7 +10,8 @@ import {
   type LaunchSpec,
   type Quota,
 } from '../driver.js';
-import { AbortedError, InvalidSpecError } from '../errors.js';
+import { InvalidSpecError, throwIfAborted } from '../errors.js';
+import { ownerTagsProblem, retagProblem } from '../owner-tags.js';
 import { OpenStackClient, type ApiRequest } from './client.js';
 import type { Method } from './http.js';
 import { openstackSettings, type OpenStackSettings } from './settings.js';
@@ -86,7 +87,7 @@ export class OpenStackDriver implements CloudDriver {
    */
   async launch(spec: LaunchSpec, opts?: CallOptions): Promise<InstanceRef> {
     const doing = `launching machine ${spec.machineId} on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     const problem = this.#specProblem(spec);
     if (problem) throw new InvalidSpecError(this.cloud, `${doing}: ${problem}`);
     const log = (opts?.log ?? this.#log).child({ machineId: spec.machineId, cloud: this.cloud });
@@ -96,7 +97,7 @@ export class OpenStackDriver implements CloudDriver {
     } catch (err) {
       throw classify(err, this.cloud, doing);
     }
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     try {
       // Nova: POST /servers
       const created = await this.#nova<{ server: { id: string } }>('POST', '/servers', { body });
@@ -114,7 +115,7 @@ export class OpenStackDriver implements CloudDriver {
 
   async describe(ref: InstanceRef, opts?: CallOptions): Promise<Instance | undefined> {
     const doing = `describing instance ${ref.id} on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     if (!serverId.test(ref.id)) return undefined;
     try {
       // Nova: GET /servers/{server_id}
@@ -130,7 +131,7 @@ export class OpenStackDriver implements CloudDriver {
   /** Every server tagged with this installation (server tag, then metadata checked), page by page. */
   async list(opts?: CallOptions): Promise<Instance[]> {
     const doing = `listing instances on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     try {
       const network = await this.#networkName();
       const servers = await this.#servers(opts?.signal);
@@ -144,7 +145,7 @@ export class OpenStackDriver implements CloudDriver {
 
   async terminate(ref: InstanceRef, opts?: CallOptions): Promise<void> {
     const doing = `terminating instance ${ref.id} on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     if (!serverId.test(ref.id)) return;
     try {
       // Nova: DELETE /servers/{server_id}
@@ -158,13 +159,11 @@ export class OpenStackDriver implements CloudDriver {
   /** Merges `tags` into the server's metadata; a server that is gone is not an error. */
   async tag(ref: InstanceRef, tags: Readonly<Record<string, string>>, opts?: CallOptions): Promise<void> {
     const doing = `tagging instance ${ref.id} on ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     const problem = tagsProblem(tags);
     if (problem) throw new InvalidSpecError(this.cloud, `${doing}: ${problem}`);
-    const installation = tags[OwnerTag.Installation];
-    if (installation !== undefined && installation !== this.#installation) {
-      throw new InvalidSpecError(this.cloud, `${doing}: ${OwnerTag.Installation} cannot change`);
-    }
+    const retag = retagProblem(tags, this.#installation);
+    if (retag) throw new InvalidSpecError(this.cloud, `${doing}: ${retag}`);
     if (!serverId.test(ref.id)) return;
     try {
       // Nova: POST /servers/{server_id}/metadata (merges; the same body twice gives the same result)
@@ -178,7 +177,7 @@ export class OpenStackDriver implements CloudDriver {
   /** The project's absolute compute limits and use (Nova: GET /limits); -1 is Infinity. */
   async quota(opts?: CallOptions): Promise<Quota> {
     const doing = `reading quota of ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     let absolute: Record<string, number | undefined>;
     try {
       const found = await this.#nova<NovaLimits>('GET', '/limits', { signal: opts?.signal });
@@ -200,7 +199,7 @@ export class OpenStackDriver implements CloudDriver {
   /** A token (issued or cached) and one flavor: the cheapest call that proves Keystone and Nova answer. */
   async probe(opts?: CallOptions): Promise<void> {
     const doing = `probing ${this.cloud}`;
-    this.#checkAborted(doing, opts);
+    throwIfAborted(this.cloud, doing, opts?.signal);
     try {
       // Nova: GET /flavors?limit=1
       await this.#nova('GET', '/flavors', { query: { limit: 1 }, signal: opts?.signal });
@@ -285,19 +284,9 @@ export class OpenStackDriver implements CloudDriver {
     return this.#client.request<T>({ service: 'compute', method, path, ...more });
   }
 
-  #checkAborted(doing: string, opts: CallOptions | undefined): void {
-    const signal = opts?.signal;
-    if (signal?.aborted) throw new AbortedError(this.cloud, `${doing}: aborted`, { cause: signal.reason });
-  }
 
   /** What Nova would accept but Hearth must not: owner tags missing, wrong, or too long for metadata. */
   #specProblem(spec: LaunchSpec): string | undefined {
-    const installation = spec.tags[OwnerTag.Installation];
-    if (!installation) return `tags lack ${OwnerTag.Installation}`;
-    if (installation !== this.#installation) {
-      return `tags name installation "${installation}", this driver serves "${this.#installation}"`;
-    }
-    if (!spec.tags[OwnerTag.Machine]) return `tags lack ${OwnerTag.Machine}`;
-    return tagsProblem(spec.tags);
+    return ownerTagsProblem(spec.tags, this.#installation) ?? tagsProblem(spec.tags);
   }
 }
