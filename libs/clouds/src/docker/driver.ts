@@ -15,7 +15,7 @@ import { InvalidSpecError, throwIfAborted, type CloudError } from '../errors.js'
 import { ownerTagsProblem, retagProblem } from '../owner-tags.js';
 import { dockerSettings, type DockerConfig, type DockerSettings } from './config.js';
 import { classify, engineMessage, isNotFound, isRemovalInProgress } from './errors.js';
-import { DriverLabel, foreignTagKey, labelFilter, toInstance, viewOfInspect, viewOfSummary } from './map.js';
+import { DriverLabel, foreignTagKey, labelFilter, toInstance, viewOfInspect, viewOfSummary, type StateContext } from './map.js';
 import { Networks } from './networks.js';
 import { TagVolumes } from './tag-volumes.js';
 
@@ -46,6 +46,8 @@ export class DockerDriver implements CloudDriver {
   readonly #installation: string;
   readonly #tags: TagVolumes;
   readonly #networks: Networks;
+  /** Containers this driver has created and is starting (see neverStartedAfterMs). */
+  readonly #starting = new Set<string>();
 
   constructor(config: DockerConfig, deps: DockerDeps) {
     this.#settings = dockerSettings(config);
@@ -77,6 +79,7 @@ export class DockerDriver implements CloudDriver {
     } catch (err) {
       throw this.#launchError(err, network, doing);
     }
+    this.#starting.add(container.id);
     try {
       // Engine API: POST /containers/{id}/start
       await container.start();
@@ -84,9 +87,15 @@ export class DockerDriver implements CloudDriver {
       // a container that cannot start never boots; left behind it would only sit in `pending`
       await container.remove({ force: true, v: true }).catch(() => undefined);
       throw this.#launchError(err, network, doing);
+    } finally {
+      this.#starting.delete(container.id);
     }
     (opts?.log ?? this.#log).debug({ machineId: spec.machineId, cloud: this.cloud, instanceId: container.id }, 'container started');
     return { id: container.id };
+  }
+
+  #context(id: string): StateContext {
+    return { now: Date.now(), starting: this.#starting.has(id) };
   }
 
   async describe(ref: InstanceRef, opts?: CallOptions): Promise<Instance | undefined> {
@@ -100,7 +109,7 @@ export class DockerDriver implements CloudDriver {
         this.#docker.getContainer(ref.id).inspect(signal ? { abortSignal: signal } : {}),
         this.#tags.read(ref.id, signal),
       ]);
-      return toInstance(viewOfInspect(info), added, info);
+      return toInstance(viewOfInspect(info), added, info, this.#context(info.Id));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw classify(err, this.cloud, doing);
@@ -112,7 +121,7 @@ export class DockerDriver implements CloudDriver {
     throwIfAborted(this.cloud, doing, opts?.signal);
     try {
       const [containers, added] = await Promise.all([this.#containers(opts?.signal), this.#tags.readAll(opts?.signal)]);
-      return containers.map((c) => toInstance(viewOfSummary(c), added.get(c.Id) ?? {}, c));
+      return containers.map((c) => toInstance(viewOfSummary(c), added.get(c.Id) ?? {}, c, this.#context(c.Id)));
     } catch (err) {
       throw classify(err, this.cloud, doing);
     }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type Dockerode from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { instanceState, toInstance, viewOfInspect, viewOfSummary, type ContainerView } from './map.js';
+import { instanceState, neverStartedAfterMs, toInstance, viewOfInspect, viewOfSummary, type ContainerView } from './map.js';
 
 // Fixtures are real Engine API 1.41 answers (dockerd 20.10) for three containers of the
 // installation "fixtures": one running sshd, one whose entrypoint exited with 3, one created.
@@ -65,6 +65,16 @@ describe('docker container → instance', () => {
   it('overlays the tags added after launch', () => {
     const instance = toInstance(viewOfInspect(running), { 'hearth:user': 'ada', 'hearth:type': 'changed' }, running);
     expect(instance.tags).toMatchObject({ 'hearth:user': 'ada', 'hearth:type': 'changed', 'hearth:machine': 'm-fixture-running' });
+  });
+
+  it('reads a container left created by an interrupted launch as error, once past the start of any launch', () => {
+    const createdAt = new Date(1_000_000);
+    const created = view('created', { createdAt });
+    const later = createdAt.getTime() + neverStartedAfterMs + 1;
+    expect(instanceState(created, { now: later, starting: false })).toEqual({ state: 'error', fault: 'created but never started: its launch was interrupted' });
+    // being started by this process, or just made: still pending
+    expect(instanceState(created, { now: later, starting: true })).toEqual({ state: 'pending' });
+    expect(instanceState(created, { now: createdAt.getTime() + 500, starting: false })).toEqual({ state: 'pending' });
   });
 
   it('reads a container whose entrypoint failed as error, with no address', () => {

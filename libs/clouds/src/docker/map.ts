@@ -70,10 +70,30 @@ const stateOfStatus: Readonly<Record<string, InstanceState>> = {
   removing: InstanceState.Deleting,
 };
 
-/** Maps a container's status to a state, with a fault wherever the state is `error`. */
-export function instanceState(view: ContainerView): { state: InstanceState; fault?: string } {
+/**
+ * A container stays `created` only between the create and start calls of a launch, which
+ * take well under a second. Older than this, with no start of it under way in this process,
+ * its launch was cut short (the launching process died between the two calls): it will never
+ * start by itself, and waiting for it would hold its machine in `booting` until its boot timeout.
+ */
+export const neverStartedAfterMs = 10_000;
+
+/** What the driver knows besides the container: the time, and whether it is starting the container itself. */
+export interface StateContext {
+  now: number;
+  starting: boolean;
+}
+
+/**
+ * Maps a container's status to a state, with a fault wherever the state is `error`. With a
+ * context, a container left `created` by an interrupted launch is an error (see neverStartedAfterMs).
+ */
+export function instanceState(view: ContainerView, context?: StateContext): { state: InstanceState; fault?: string } {
   const state = stateOfStatus[view.status];
   if (state === undefined) return { state: InstanceState.Error, fault: `unknown docker container status "${view.status}"` };
+  if (view.status === 'created' && context && !context.starting && context.now - view.createdAt.getTime() > neverStartedAfterMs) {
+    return { state: InstanceState.Error, fault: 'created but never started: its launch was interrupted' };
+  }
   if (view.status === 'exited' && view.exitCode !== undefined && view.exitCode !== 0) {
     // the entrypoint (sshd) died: the machine is broken, not switched off
     const why = view.oomKilled ? 'killed: out of memory' : view.detail || `exited with code ${view.exitCode}`;
@@ -88,8 +108,8 @@ export function instanceState(view: ContainerView): { state: InstanceState; faul
  * after launch (see tag-volumes.ts). The private address is the one on the network it was
  * launched on, else the first it has.
  */
-export function toInstance(view: ContainerView, addedTags: Readonly<Record<string, string>>, raw: unknown): Instance {
-  const { state, fault } = instanceState(view);
+export function toInstance(view: ContainerView, addedTags: Readonly<Record<string, string>>, raw: unknown, context?: StateContext): Instance {
+  const { state, fault } = instanceState(view, context);
   const network = view.labels[DriverLabel.Network];
   const privateIp = (network && view.addresses[network]) || Object.values(view.addresses).find((ip) => ip !== '');
   return {
