@@ -15,7 +15,7 @@ export type { ErrorCode } from './errors.js';
 export { buckets, streams, ensureStorage } from './storage.js';
 export type { BucketDefinition, EnsureStorageOptions, StreamDefinition } from './storage.js';
 export { KvIndex, TypedKv, openKv } from './kv.js';
-export type { Revisioned } from './kv.js';
+export type { KvChangeListener, Revisioned } from './kv.js';
 export * from './schemas/index.js';
 export { runService } from './run-service.js';
 export type { RunServiceOptions } from './run-service.js';

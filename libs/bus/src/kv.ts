@@ -105,6 +105,9 @@ export async function openKv<S extends TSchema>(bus: Bus, bucket: BucketDefiniti
   return new TypedKv(kv, schema, bucket.name);
 }
 
+/** Told of a change a KvIndex applied: the key, its new value (undefined when deleted) and the value it replaced. */
+export type KvChangeListener<T> = (key: string, next: T | undefined, previous: T | undefined) => void;
+
 /**
  * Every live record of a bucket in memory, fed by a KV watch: reads cost no round trip, and
  * a change made anywhere (another gateway revoking a token) arrives within milliseconds.
@@ -114,6 +117,7 @@ export async function openKv<S extends TSchema>(bus: Bus, bucket: BucketDefiniti
  */
 export class KvIndex<S extends TSchema> {
   private readonly records = new Map<string, Revisioned<Static<S>>>();
+  private readonly listeners = new Set<KvChangeListener<Static<S>>>();
   /** Revision of the last delete seen per key, so an older write arriving late does not bring a record back. */
   private readonly deleted = new Map<string, number>();
   private stopWatch: (() => void) | undefined;
@@ -121,8 +125,10 @@ export class KvIndex<S extends TSchema> {
   private constructor(readonly typed: TypedKv<S>) {}
 
   /** Starts watching and resolves once every existing record is in memory. */
-  static async open<S extends TSchema>(typed: TypedKv<S>, onInvalid: (key: string, err: unknown) => void = () => undefined): Promise<KvIndex<S>> {
+  static async open<S extends TSchema>(typed: TypedKv<S>, onInvalid: (key: string, err: unknown) => void = () => undefined, onChange?: KvChangeListener<Static<S>>): Promise<KvIndex<S>> {
     const index = new KvIndex(typed);
+    // set before the replay, so a caller's derived indexes see every record
+    if (onChange) index.listeners.add(onChange);
     const status = await typed.kv.status();
     const iter = await typed.kv.watch();
     index.stopWatch = () => iter.stop();
@@ -152,6 +158,16 @@ export class KvIndex<S extends TSchema> {
     return this.records.get(key);
   }
 
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** Called after every applied change: the new value (undefined when deleted) and the one it replaced. */
+  onChange(listener: KvChangeListener<Static<S>>): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   values(): IterableIterator<Static<S>> {
     return (function* (records) {
       for (const r of records.values()) yield r.value;
@@ -162,8 +178,10 @@ export class KvIndex<S extends TSchema> {
   apply(record: Revisioned<Static<S>>): void {
     const current = this.records.get(record.key)?.revision ?? this.deleted.get(record.key) ?? 0;
     if (record.revision <= current) return;
+    const previous = this.records.get(record.key)?.value;
     this.deleted.delete(record.key);
     this.records.set(record.key, record);
+    this.emit(record.key, record.value, previous);
   }
 
   /**
@@ -172,9 +190,11 @@ export class KvIndex<S extends TSchema> {
    * watch brings the delete itself.
    */
   applyDelete(key: string, revision?: number): void {
+    const previous = this.records.get(key)?.value;
     if (revision === undefined) {
       this.records.delete(key);
       this.deleted.set(key, Number.POSITIVE_INFINITY);
+      if (previous !== undefined) this.emit(key, undefined, previous);
       return;
     }
     const held = this.records.get(key)?.revision ?? 0;
@@ -182,9 +202,15 @@ export class KvIndex<S extends TSchema> {
     if (revision <= held || (gone !== undefined && gone !== Number.POSITIVE_INFINITY && revision <= gone)) return;
     this.records.delete(key);
     this.deleted.set(key, revision);
+    if (previous !== undefined) this.emit(key, undefined, previous);
+  }
+
+  private emit(key: string, next: Static<S> | undefined, previous: Static<S> | undefined): void {
+    for (const listener of this.listeners) listener(key, next, previous);
   }
 
   stop(): void {
     this.stopWatch?.();
+    this.listeners.clear();
   }
 }

@@ -2,9 +2,7 @@ import { HearthError, publishMachineEvent, recordUsage, serve, subjects, type Ma
 import type { MachineType } from '../config.js';
 import type { Allocator } from '../allocate/allocator.js';
 import { connectionOf } from '../allocate/machine-access.js';
-import { emptyCounts } from '../domain/pool-target.js';
 import type { Engine } from '../engine.js';
-import { countByPool } from '../reconcile/launch-deficit.js';
 import { serveCloudEndpoints } from './clouds.js';
 
 /** The pool manager's request subjects: decode → domain → encode, nothing more. */
@@ -25,19 +23,23 @@ export function serveEndpoints(service: Service, engine: Engine, allocator: Allo
     engine.kick();
     return {};
   });
-  serve(service, subjects.machines.list, (input) => ({
-    machines: [...engine.machines.all()]
-      .filter((m) => (input.user === undefined || m.user === input.user) && (input.type === undefined || m.type === input.type) && (input.state === undefined || m.state === input.state))
-      .map((m) => (m.state === 'allocated' && m.user ? { ...m, connect: connectionOf(m, m.user) } : m)),
-  }));
+  serve(service, subjects.machines.list, (input) => {
+    // from the narrowest index the filter allows: a user's machines cost their number, not the pool's
+    const from = input.user !== undefined ? engine.machines.ofUser(input.user) : input.state !== undefined ? engine.machines.inState(input.state) : engine.machines.all();
+    const machines = [];
+    for (const m of from) {
+      if ((input.user !== undefined && m.user !== input.user) || (input.type !== undefined && m.type !== input.type) || (input.state !== undefined && m.state !== input.state)) continue;
+      machines.push(m.state === 'allocated' && m.user ? { ...m, connect: connectionOf(m, m.user) } : m);
+    }
+    return { machines };
+  });
   serveCloudEndpoints(service, engine);
   serve(service, subjects.machines.types, () => ({ types: [...engine.types.values()].map((type) => describeType(engine, type)) }));
   serve(service, subjects.pools.list, (input) => {
-    const counts = countByPool(engine);
     const pools: PoolStatus[] = engine.pools
       .all()
       .filter((p) => input.type === undefined || p.type === input.type)
-      .map((settings) => ({ settings, counts: counts.get(`${settings.type}.${settings.cloud}`) ?? emptyCounts(), queued: engine.queue.length(settings.type) }));
+      .map((settings) => ({ settings, counts: engine.machines.countsOf(settings.type, settings.cloud), queued: engine.queue.length(settings.type) }));
     return { pools };
   });
   serve(service, subjects.pools.resize, async (input, ctx) => {

@@ -14,8 +14,7 @@ export class DeleteMachines implements Reconciler {
 
   async reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }> {
     const started = new Map<string, number>();
-    for (const machine of engine.machines.all()) {
-      if (machine.state !== 'deleting' && machine.state !== 'failed') continue;
+    for (const machine of [...engine.machines.inState('deleting'), ...engine.machines.inState('failed')]) {
       const cloud = engine.clouds.get(machine.cloud);
       const log = engine.log.child({ machineId: machine.id, cloud: machine.cloud, reconciler: this.name });
       if (!cloud || !machine.cloudRef) {

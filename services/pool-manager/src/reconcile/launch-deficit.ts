@@ -3,7 +3,7 @@ import { publishMachineEvent, recordUsage, type MachineRecord, type PoolSettings
 import { CloudError, OwnerTag, QuotaExceededError } from '@hearth/clouds';
 import type { Cloud } from '../clouds.js';
 import type { MachineType } from '../config.js';
-import { emptyCounts, type StateCounts } from '../domain/pool-target.js';
+import type { StateCounts } from '../domain/pool-target.js';
 import { planSpread, type SpreadPool } from '../domain/spread.js';
 import type { Engine } from '../engine.js';
 import type { Reconciler } from './reconciler.js';
@@ -28,7 +28,6 @@ export class LaunchDeficit implements Reconciler {
   private readonly inFlight = new Set<Promise<void>>();
 
   async reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }> {
-    const counts = countByPool(engine);
     const byType = new Map<string, PoolSettings[]>();
     for (const pool of engine.pools.all()) {
       let list = byType.get(pool.type);
@@ -47,7 +46,7 @@ export class LaunchDeficit implements Reconciler {
         const cloud = engine.clouds.get(pool.cloud);
         if (!cloud) continue;
         const key = `${pool.type}.${pool.cloud}`;
-        const c = counts.get(key) ?? emptyCounts();
+        const c = engine.machines.countsOf(pool.type, pool.cloud);
         for (const state of Object.keys(c) as (keyof StateCounts)[]) engine.metrics.machines.set({ type: pool.type, cloud: pool.cloud, state }, c[state]);
         spread.push(this.spreadPool(cloud, pool, type, c));
       }
@@ -158,21 +157,9 @@ export class LaunchDeficit implements Reconciler {
   }
 }
 
-/** Counts machines per `type.cloud` and state. */
-export function countByPool(engine: Engine): Map<string, StateCounts> {
-  const counts = new Map<string, StateCounts>();
-  for (const machine of engine.machines.all()) {
-    const key = `${machine.type}.${machine.cloud}`;
-    let c = counts.get(key);
-    if (!c) counts.set(key, (c = emptyCounts()));
-    c[machine.state]++;
-  }
-  return counts;
-}
-
 /** Marks the `count` most recently ready machines of a pool for deletion. */
 async function trim(engine: Engine, type: string, cloud: string, count: number, reason: string): Promise<void> {
-  const ready: MachineRecord[] = [...engine.machines.ready(type)].filter((m) => m.cloud === cloud).reverse().slice(0, count);
+  const ready: MachineRecord[] = [...engine.machines.readyOn(type, cloud)].reverse().slice(0, count);
   for (const machine of ready) {
     await engine.machines.update(machine.id, (r) => (r.state === 'ready' ? { ...r, state: 'deleting', reason } : undefined));
   }

@@ -2,7 +2,7 @@ import { OwnerTag, type Instance } from '@hearth/clouds';
 import type { MachineRecord } from '@hearth/bus';
 import type { Cloud } from '../clouds.js';
 import type { Engine } from '../engine.js';
-import type { Reconciler } from './reconciler.js';
+import { breather, type Reconciler } from './reconciler.js';
 import { failMachine } from './fail-machine.js';
 
 /**
@@ -31,7 +31,9 @@ export class SweepLeaks implements Reconciler {
     // records read before the listings, in one walk over the index for every cloud: a ready
     // record's instance existed when the cloud was asked
     const byCloud = new Map<string, MachineRecord[]>();
+    const pause = breather(5_000);
     for (const m of engine.machines.all()) {
+      await pause();
       let list = byCloud.get(m.cloud);
       if (!list) byCloud.set(m.cloud, (list = []));
       list.push(m);
@@ -57,7 +59,9 @@ export class SweepLeaks implements Reconciler {
     const absent = new Set<string>();
     this.absent.set(cloud.name, absent);
     const known = new Set<string>();
+    const pause = breather();
     for (const m of records) {
+      await pause();
       if (m.cloudRef) known.add(m.cloudRef);
       if (m.cloudRef && (m.state === 'ready' || m.state === 'allocated') && !byRef.has(m.cloudRef)) {
         // missing from two listings in a row: one listing of an eventually consistent cloud

@@ -19,11 +19,12 @@ export class WatchBoot implements Reconciler {
   readonly name = 'pool.watch-boot';
 
   async reconcile(engine: Engine): Promise<{ requeueAfterMs?: number }> {
-    const booting: MachineRecord[] = [];
+    const booting: MachineRecord[] = [...engine.machines.inState('booting')];
     const now = Date.now();
-    for (const m of engine.machines.all()) {
-      if (m.state === 'booting') booting.push(m);
-      else if (m.state === 'launching' && now - m.createdAt > 60_000) await failMachine(engine, m, 'launch never completed');
+    // oldest first: the loop ends at the first launch younger than a minute
+    for (const m of [...engine.machines.inState('launching')]) {
+      if (now - m.createdAt <= 60_000) break;
+      await failMachine(engine, m, 'launch never completed');
     }
     for (const machine of booting) {
       const cloud = engine.clouds.get(machine.cloud);

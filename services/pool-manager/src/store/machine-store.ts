@@ -1,74 +1,77 @@
-import { buckets, HearthError, MachineRecord, openKv, type Bus, type TypedKv } from '@hearth/bus';
+import { buckets, HearthError, KvIndex, MachineRecord, openKv, type Bus } from '@hearth/bus';
 import type { Logger } from '@hearth/log';
+import { emptyCounts, type StateCounts } from '../domain/pool-target.js';
 
-interface Cached {
-  record: MachineRecord;
-  revision: number;
-}
+type State = MachineRecord['state'];
 
 /**
- * Machine records: KV `machines` is the truth; this keeps an in-memory index fed by a KV
- * watch, so a reconcile pass reads memory, not 50,000 keys. Every write is a
- * compare-and-set on the revision last seen: two allocators can never hand out one machine.
+ * Machine records: KV `machines` is the truth; this keeps them in memory (a KvIndex fed by
+ * a KV watch) with indexes kept up to date on every change, so what a reconcile pass or a
+ * request asks costs the size of the answer, not a walk over 50,000 records: machines by
+ * state, counts per pool, ready machines in the order they became ready, a user's machines.
+ * Every write is a compare-and-set on the revision last seen: two allocators can never hand
+ * out one machine.
  */
 export class MachineStore {
-  private readonly cache = new Map<string, Cached>();
+  /** state → ids. */
+  private readonly byState = new Map<State, Set<string>>();
+  /** `type.cloud` → machines per state. */
+  private readonly counts = new Map<string, StateCounts>();
   /** type → ids of ready machines, in the order they became ready. */
   private readonly readyByType = new Map<string, Set<string>>();
   /** `type cloud` → ids of that cloud's ready machines of the type, in the same order. */
   private readonly readyByCloud = new Map<string, Set<string>>();
+  /** user → ids of the machines allocated to them. */
+  private readonly byUser = new Map<string, Set<string>>();
   private readonly listeners = new Set<(record: MachineRecord | undefined, id: string) => void>();
-  private stopWatch: (() => void) | undefined;
 
-  private constructor(
-    private readonly kv: TypedKv<typeof MachineRecord>,
-    private readonly log: Logger,
-  ) {}
+  private constructor(private readonly index: KvIndex<typeof MachineRecord>) {}
 
   /** Opens the bucket and resolves once every existing record is in memory. */
   static async open(bus: Bus, log: Logger): Promise<MachineStore> {
-    const store = new MachineStore(await openKv(bus, buckets.machines, MachineRecord), log);
-    await store.watch();
+    const kv = await openKv(bus, buckets.machines, MachineRecord);
+    let store: MachineStore | undefined;
+    const pending: [string, MachineRecord | undefined, MachineRecord | undefined][] = [];
+    const index = await KvIndex.open(
+      kv,
+      (machineId, err) => log.error({ err, machineId }, 'unreadable machine record; left out'),
+      (id, next, previous) => (store ? store.changed(id, next, previous) : pending.push([id, next, previous])),
+    );
+    store = new MachineStore(index);
+    for (const [id, next, previous] of pending) store.changed(id, next, previous);
     return store;
   }
 
-  private async watch(): Promise<void> {
-    const status = await this.kv.kv.status();
-    const iter = await this.kv.kv.watch();
-    this.stopWatch = () => iter.stop();
-    let synced: () => void = () => undefined;
-    const initial = new Promise<void>((resolve) => (synced = resolve));
-    if (status.values === 0) synced();
-    void (async () => {
-      for await (const entry of iter) {
-        if (entry.operation === 'PUT') {
-          try {
-            this.apply(entry.key, { record: entry.json<MachineRecord>(), revision: entry.revision });
-          } catch (err) {
-            this.log.error({ err, machineId: entry.key }, 'unreadable machine record');
-          }
-        } else this.apply(entry.key, undefined);
-        // the replay of existing records ends with the entry that has nothing pending behind it
-        if (entry.isUpdate || (entry as { delta?: number }).delta === 0) synced();
+  private changed(id: string, next: MachineRecord | undefined, previous: MachineRecord | undefined): void {
+    // an index entry moves only when what it is keyed by changes, so each keeps its order
+    // (ready machines longest-ready first) and a set being iterated never sees an id twice
+    const moved = (key: (r: MachineRecord) => string | undefined): boolean => !previous || !next || key(previous) !== key(next);
+    if (moved((r) => `${r.state} ${r.type} ${r.cloud}`)) {
+      if (previous) {
+        this.byState.get(previous.state)?.delete(id);
+        const c = this.counts.get(poolKey(previous));
+        if (c) c[previous.state]--;
+        if (previous.state === 'ready') {
+          this.readyByType.get(previous.type)?.delete(id);
+          this.readyByCloud.get(`${previous.type} ${previous.cloud}`)?.delete(id);
+        }
       }
-    })();
-    await initial;
-  }
-
-  private apply(id: string, next: Cached | undefined): void {
-    const current = this.cache.get(id);
-    if (next && current && current.revision >= next.revision) return;
-    if (current?.record.state === 'ready') {
-      this.readyByType.get(current.record.type)?.delete(id);
-      this.readyByCloud.get(`${current.record.type} ${current.record.cloud}`)?.delete(id);
+      if (next) {
+        addTo(this.byState, next.state, id);
+        let c = this.counts.get(poolKey(next));
+        if (!c) this.counts.set(poolKey(next), (c = emptyCounts()));
+        c[next.state]++;
+        if (next.state === 'ready') {
+          addTo(this.readyByType, next.type, id);
+          addTo(this.readyByCloud, `${next.type} ${next.cloud}`, id);
+        }
+      }
     }
-    if (next) this.cache.set(id, next);
-    else this.cache.delete(id);
-    if (next?.record.state === 'ready') {
-      addTo(this.readyByType, next.record.type, id);
-      addTo(this.readyByCloud, `${next.record.type} ${next.record.cloud}`, id);
+    if (moved((r) => r.user)) {
+      if (previous?.user !== undefined) this.byUser.get(previous.user)?.delete(id);
+      if (next?.user !== undefined) addTo(this.byUser, next.user, id);
     }
-    for (const listener of this.listeners) listener(next?.record, id);
+    for (const listener of this.listeners) listener(next, id);
   }
 
   /** Called after every change (a record, or undefined when deleted). */
@@ -78,39 +81,56 @@ export class MachineStore {
   }
 
   get(id: string): MachineRecord | undefined {
-    return this.cache.get(id)?.record;
+    return this.index.get(id)?.value;
   }
 
   /** Ready machines of a type, longest-ready first. */
-  *ready(type: string): Generator<MachineRecord> {
-    for (const id of this.readyByType.get(type) ?? []) {
-      const record = this.cache.get(id)?.record;
-      if (record?.state === 'ready') yield record;
-    }
+  ready(type: string): Generator<MachineRecord> {
+    return this.records(this.readyByType.get(type));
   }
 
   /** Ready machines of a type on one cloud, longest-ready first: the allocator reads the head, not the whole pool. */
-  *readyOn(type: string, cloud: string): Generator<MachineRecord> {
-    for (const id of this.readyByCloud.get(`${type} ${cloud}`) ?? []) {
-      const record = this.cache.get(id)?.record;
-      if (record?.state === 'ready') yield record;
-    }
+  readyOn(type: string, cloud: string): Generator<MachineRecord> {
+    return this.records(this.readyByCloud.get(`${type} ${cloud}`));
+  }
+
+  /** Machines in a state, in the order they entered it. */
+  inState(state: State): Generator<MachineRecord> {
+    return this.records(this.byState.get(state));
+  }
+
+  /** Machines a user holds or held (any state), for `machines.list` by user. */
+  ofUser(user: string): Generator<MachineRecord> {
+    return this.records(this.byUser.get(user));
+  }
+
+  /** Machines per state of the pool `type.cloud`. */
+  countsOf(type: string, cloud: string): StateCounts {
+    return { ...(this.counts.get(`${type}.${cloud}`) ?? emptyCounts()) };
   }
 
   all(): IterableIterator<MachineRecord> {
-    return (function* (cache) {
-      for (const entry of cache.values()) yield entry.record;
-    })(this.cache);
+    return this.index.values();
   }
 
   get size(): number {
-    return this.cache.size;
+    return this.index.size;
+  }
+
+  private *records(ids: Set<string> | undefined): Generator<MachineRecord> {
+    if (!ids) return;
+    // a live view: a Set iterates safely while it changes (ids removed are skipped, ids added
+    // are visited), and copying it would cost the pool's size on every allocation
+    for (const id of ids) {
+      const record = this.index.get(id)?.value;
+      if (record) yield record;
+    }
   }
 
   /** Writes a new record. @throws HearthError KV_CONFLICT when the id exists. */
   async create(record: MachineRecord): Promise<MachineRecord> {
-    const revision = await this.kv.create(record.id, record);
-    this.apply(record.id, { record, revision });
+    const revision = await this.index.typed.create(record.id, record);
+    this.index.apply({ key: record.id, value: record, revision });
     return record;
   }
 
@@ -121,22 +141,21 @@ export class MachineStore {
    * @returns the written record, or undefined when `change` gave up or the record is gone
    */
   async update(id: string, change: (current: MachineRecord) => MachineRecord | undefined, attempts = 5): Promise<MachineRecord | undefined> {
-    let cached = this.cache.get(id);
+    let cached = this.index.get(id);
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (!cached) return undefined;
-      const next = change(cached.record);
+      const next = change(cached.value);
       if (!next) return undefined;
       next.updatedAt = Date.now();
       try {
-        const revision = await this.kv.update(id, next, cached.revision);
-        this.apply(id, { record: next, revision });
+        const revision = await this.index.typed.update(id, next, cached.revision);
+        this.index.apply({ key: id, value: next, revision });
         return next;
       } catch (err) {
         if (!(err instanceof HearthError) || err.code !== 'KV_CONFLICT') throw err;
         // someone else wrote first: decide again on what is there now
-        const fresh = await this.kv.get(id);
-        cached = fresh ? { record: fresh.value, revision: fresh.revision } : undefined;
-        if (fresh) this.apply(id, cached);
+        cached = await this.index.typed.get(id);
+        if (cached) this.index.apply(cached);
       }
     }
     throw new HearthError('CONFLICT', `updating machine ${id}: still contended after ${attempts} attempts`);
@@ -144,17 +163,19 @@ export class MachineStore {
 
   /** Deletes the record (the machine is gone). */
   async remove(id: string): Promise<void> {
-    await this.kv.delete(id);
-    this.apply(id, undefined);
+    await this.index.typed.delete(id);
+    this.index.applyDelete(id);
   }
 
   stop(): void {
-    this.stopWatch?.();
+    this.index.stop();
     this.listeners.clear();
   }
 }
 
-function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+const poolKey = (record: MachineRecord): string => `${record.type}.${record.cloud}`;
+
+function addTo<K>(index: Map<K, Set<string>>, key: K, id: string): void {
   let set = index.get(key);
   if (!set) index.set(key, (set = new Set()));
   set.add(id);
