@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { environment } from '@hearth/config';
@@ -29,8 +30,12 @@ export function startService(name: string, set: readonly string[], opts: StartSe
     env: { ...environment(), ...opts.env },
   });
   let out = '';
+  // HEARTH_BENCH_LOG_DIR keeps each service's whole output (its JSON log) for a look afterwards
+  const logDir = environment()['HEARTH_BENCH_LOG_DIR'];
+  const file = logDir ? createWriteStream(resolve(logDir, `${name}-${child.pid ?? 0}.log`)) : undefined;
   const keep = (d: Buffer): void => {
     out = (out + d.toString()).slice(-20_000);
+    file?.write(d);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

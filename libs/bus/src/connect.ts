@@ -111,6 +111,9 @@ function connectionOptions(opts: BusOptions, servers: string[]): NodeConnectionO
     maxReconnectAttempts: -1,
     reconnectTimeWait: opts.reconnectTimeWaitMs ?? 250,
     waitOnFirstConnect: opts.waitOnFirstConnect ?? false,
+    // nats.js otherwise builds an Error (a stack trace) for every request, in case it fails:
+    // a tenth of a busy service's CPU. A failed request is named by our own error (subject, code).
+    noAsyncTraces: true,
     ...(authenticator.length > 0 ? { authenticator } : {}),
     ...(opts.user ? { user: opts.user } : {}),
     ...(opts.pass ? { pass: opts.pass } : {}),
