@@ -350,8 +350,12 @@ describe('portal - an idle machine carries the reclaim warning', () => {
     expect(served.status).toBe(201);
     // the page was open before the machine existed: the card and then the warning arrive live
     const card = v.page.locator(`section.connection[data-machine="${served.body.machine.id}"]`);
-    await card.getByText('will be reclaimed').waitFor({ timeout: 120_000 });
-    await v.page.getByRole('status').getByText(`${served.body.machine.id} has been idle`).waitFor();
+    await card.getByText('will be reclaimed at ').waitFor({ timeout: 120_000 });
+    await v.page.getByRole('status').getByText(`${served.body.machine.id} has been idle and will be reclaimed at `).waitFor();
+    // and the API says when, as the warning did
+    const listed = await call<{ machines: { id: string; warnedAt?: number; reclaimAt?: number }[] }>(ada, 'GET', '/machines');
+    const warned = listed.body.machines.find((m) => m.id === served.body.machine.id);
+    expect(warned?.reclaimAt).toBe((warned?.warnedAt ?? 0) + 10 * 60_000);
     await settle(v, '13-reclaim-warning');
   }, 300_000);
 });

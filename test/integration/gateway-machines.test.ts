@@ -144,6 +144,10 @@ describe('queued requests', () => {
         what: 'allocated event on ada\'s socket',
       });
       expect(adaEvents.messages.some((m) => m.topic === 'machine' && m.event['kind'] === 'queued' && m.event['requestId'] === request.id)).toBe(true);
+      // the machine launched for her request is announced to her, launching and then ready, and is the one she got
+      const launching = adaEvents.messages.find((m) => m.event['kind'] === 'launching' && m.event['requestId'] === request.id);
+      expect(launching?.event).toMatchObject({ user: 'ada', type: 'gpu', machineId: done.machine?.id });
+      expect(adaEvents.messages.some((m) => m.event['kind'] === 'ready' && m.event['requestId'] === request.id && m.event['machineId'] === done.machine?.id)).toBe(true);
       expect(adaEvents.messages.every((m) => m.topic === 'machine' && m.event['user'] === 'ada')).toBe(true);
       expect(bobEvents.messages.filter((m) => m.event['user'] === 'ada')).toEqual([]);
       // another user's request is not found

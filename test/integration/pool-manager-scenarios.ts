@@ -93,7 +93,11 @@ export function describePoolManagerScenarios(title: string, opts: ScenarioOption
       expect([...adas.keys()].sort()).toEqual(clouds.map((c) => c.name).sort());
       for (const [cloud, mine] of adas) {
         await waitFor(() => events.some((e) => e.kind === 'reclaim-warning' && e.machineId === mine.id), { what: `reclaim warning for ${mine.id} on ${cloud}`, timeoutMs: 30_000 });
-        await waitFor(() => events.some((e) => e.kind === 'reclaimed' && e.machineId === mine.id), { what: `${mine.id} on ${cloud} reclaimed`, timeoutMs: 30_000 });
+        // the warning says when: warned + the grace period, and the machine goes no earlier
+        const warning = events.find((e) => e.kind === 'reclaim-warning' && e.machineId === mine.id);
+        expect(warning?.reclaimAt).toBeGreaterThan(warning?.at ?? Number.POSITIVE_INFINITY);
+        const reclaimed = await waitFor(() => events.find((e) => e.kind === 'reclaimed' && e.machineId === mine.id), { what: `${mine.id} on ${cloud} reclaimed`, timeoutMs: 30_000 });
+        expect(reclaimed.at).toBeGreaterThanOrEqual(warning?.reclaimAt ?? Number.POSITIVE_INFINITY);
         await waitFor(() => context().instanceGone(cloud, mine.cloudRef ?? ''), { what: `reclaimed instance ${mine.cloudRef} deleted from ${cloud}`, timeoutMs: waitMs });
       }
     });

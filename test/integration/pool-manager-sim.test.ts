@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, subjects, usageRecords, type MachineRecord, type UsageEvent } from '@hearth/bus';
+import { onMachineEvents, request, subjects, usageRecords, type MachineEvent, type MachineRecord, type UsageEvent } from '@hearth/bus';
 import { OwnerTag } from '@hearth/clouds';
 import { hearthError } from '../helpers/bus.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
@@ -14,9 +14,13 @@ beforeAll(async () => {
   pm = await startPoolManager(nats.url, [
     ...machineType(0, 'analysis'),
     ...machineType(1, 'gpu'),
+    ...machineType(2, 'slow'),
     ...simCloud(0, 'sim-a'),
+    // machines that take a while to boot, so a launch is seen under way
+    ...simCloud(1, 'sim-slow', ['bootTimeMs.meanMs=2000']),
     ...pool(0, 'analysis', 'sim-a', 2, 6),
     ...pool(1, 'gpu', 'sim-a', 0, 2),
+    ...pool(2, 'slow', 'sim-slow', 0, 1),
   ]);
 });
 
@@ -108,6 +112,32 @@ describe('pool manager on the sim cloud', () => {
     expect(await request(pm.bus, subjects.machines.cancel, { requestId: 'req-1' })).toEqual({ cancelled: true });
     expect((await pending).message).toMatch(/cancelled/);
     expect(await request(pm.bus, subjects.machines.cancel, { requestId: 'req-1' })).toEqual({ cancelled: false });
+  });
+
+  it('tells a queued request of the machine launched for it, and hands the launch on when that request leaves', async () => {
+    const events: MachineEvent[] = [];
+    const stop = onMachineEvents(pm.bus, (e) => events.push(e));
+    try {
+      const ask = (user: string, requestId: string) =>
+        request(pm.bus, subjects.machines.allocate, { type: 'slow', user, sshPublicKey: userKey, waitMs: 20_000, requestId }, { timeoutMs: 25_000 });
+      const first = hearthError(ask('ada', 'req-slow-1'));
+      await waitFor(() => events.find((e) => e.kind === 'launching' && e.requestId === 'req-slow-1'), { what: 'a launch announced to the first request' });
+      const second = ask('grace', 'req-slow-2');
+      await waitFor(() => pm.running.engine.queue.length('slow') === 2, { what: 'both requests queued' });
+      // the pool's max is 1: the one launch is the first request's, the second has none yet
+      expect(events.some((e) => e.kind === 'launching' && e.requestId === 'req-slow-2')).toBe(false);
+      const launched = events.find((e) => e.kind === 'launching' && e.requestId === 'req-slow-1')?.machineId;
+      expect(await request(pm.bus, subjects.machines.cancel, { requestId: 'req-slow-1' })).toEqual({ cancelled: true });
+      expect((await first).message).toMatch(/cancelled/);
+      // the launch now belongs to the second request, which is told so and gets that machine
+      const handed = await waitFor(() => events.find((e) => e.kind === 'launching' && e.requestId === 'req-slow-2'), { what: 'the launch handed to the second request' });
+      expect(handed).toMatchObject({ machineId: launched, user: 'grace', type: 'slow' });
+      const served = await second;
+      expect(served.machineId).toBe(launched);
+      expect(events.some((e) => e.kind === 'ready' && e.machineId === launched && e.requestId === 'req-slow-2')).toBe(true);
+    } finally {
+      stop();
+    }
   });
 
   it('refuses bad requests naming the field, and launches nothing for them', async () => {

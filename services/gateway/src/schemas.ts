@@ -81,6 +81,7 @@ export const MachineRequest = Type.Object({
   type: Type.String(),
   state: RequestState,
   position: Type.Optional(Type.Integer()),
+  launching: Type.Optional(Type.String({ description: 'while queued: the machine being launched for this request' })),
   machine: Type.Optional(Machine),
   error: Type.Optional(Type.String()),
 });

@@ -61,6 +61,8 @@ export const MachineRecord = Type.Object({
   /** Last time the activity probe saw a session or CPU use. */
   activeAt: Type.Optional(Type.Integer()),
   warnedAt: Type.Optional(Type.Integer()),
+  /** When a warned machine is reclaimed if it stays idle (warnedAt + the grace period). */
+  reclaimAt: Type.Optional(Type.Integer()),
   /** Why it failed, or why it is being deleted. */
   reason: Type.Optional(Type.String()),
   /** Instance gone from the cloud while the record said otherwise. */
@@ -134,6 +136,8 @@ export const MachineEvent = Type.Object({
   user: Type.Optional(Type.String()),
   position: Type.Optional(Type.Integer()),
   reason: Type.Optional(Type.String()),
+  /** On a reclaim warning: when the machine is reclaimed unless it is used before. */
+  reclaimAt: Type.Optional(Type.Integer()),
 });
 export type MachineEvent = Static<typeof MachineEvent>;
 

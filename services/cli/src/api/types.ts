@@ -35,6 +35,8 @@ export interface MachineRequest {
   type: string;
   state: 'queued' | 'allocated' | 'failed' | 'cancelled';
   position?: number;
+  /** While queued: the machine being launched for this request. */
+  launching?: string;
   machine?: Machine;
   error?: string;
 }

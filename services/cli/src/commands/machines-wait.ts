@@ -37,6 +37,6 @@ export async function waitForMachine(client: ApiClient, queued: MachineRequest, 
 /** What the wait looks like now: `position 3 in the queue for analysis`, or launching. */
 export function describeWait(request: MachineRequest): string {
   if (request.state !== 'queued') return `request ${request.id} ${request.state}`;
-  if (request.position === undefined || request.position <= 1) return `first in line for a ${request.type} machine; one is being launched`;
-  return `position ${request.position} in the queue for a ${request.type} machine`;
+  const where = request.position === undefined || request.position <= 1 ? `first in line for a ${request.type} machine` : `position ${request.position} in the queue for a ${request.type} machine`;
+  return request.launching ? `${where}; ${request.launching} is being launched for you` : where;
 }

@@ -21,11 +21,7 @@ export function servedMachine(reply: AllocateReply, user: string, allocatedAt = 
   };
 }
 
-/**
- * An allocated machine as its user sees it, or undefined for one that is not (yet, or any
- * more) theirs to use. (`reclaimAt` is left out: the grace period after the warning is the
- * pool manager's setting, not in what it answers.)
- */
+/** An allocated machine as its user sees it, or undefined for one that is not (yet, or any more) theirs to use. */
 export function listedMachine(m: MachineListing): Machine | undefined {
   if (m.state !== 'allocated' || !m.user || !m.connect) return undefined;
   const allocatedAt = m.allocatedAt ?? m.updatedAt;
@@ -40,5 +36,6 @@ export function listedMachine(m: MachineListing): Machine | undefined {
     connect: m.connect,
     sshCommand: sshCommand(m.connect),
     ...(m.warnedAt !== undefined ? { warnedAt: m.warnedAt } : {}),
+    ...(m.reclaimAt !== undefined ? { reclaimAt: m.reclaimAt } : {}),
   };
 }

@@ -119,10 +119,11 @@ export class RequestTable {
       entry.view = { ...entry.view, position: event.position };
       if (event.kind === 'queued') entry.onQueued?.(event.position);
     }
+    if (event.kind === 'launching' && event.machineId) entry.view = { ...entry.view, launching: event.machineId };
   }
 
   private served(entry: Entry, machine: Machine): Machine {
-    const { position, ...view } = entry.view;
+    const { position, launching: _launching, ...view } = entry.view;
     entry.view = { ...view, state: 'allocated', machine };
     // served at once: the 201 carries the machine and no request id, so there is nothing to look up later
     if (position === undefined) this.entries.delete(view.id);
@@ -132,7 +133,7 @@ export class RequestTable {
 
   private failed(entry: Entry, err: unknown): never {
     const wasQueued = entry.view.position !== undefined;
-    const { position: _position, ...view } = entry.view;
+    const { position: _position, launching: _launching, ...view } = entry.view;
     const message = err instanceof HearthError ? err.message : 'internal error';
     entry.view = { ...view, state: entry.cancelling ? 'cancelled' : 'failed', error: message };
     if (wasQueued) {

@@ -4,6 +4,7 @@ import { OwnerTag } from '@hearth/clouds';
 import { chooseMachine, type CloudView } from '../domain/choose-machine.js';
 import type { Engine } from '../engine.js';
 import { failMachine } from '../reconcile/fail-machine.js';
+import type { Waiter } from './request-queue.js';
 
 /**
  * How long after answering a request its replacement's launch waits: about a user's SSH login
@@ -49,10 +50,15 @@ export class Allocator {
     const deadline = started + (request.waitMs ?? engine.config.poolManager.queueWaitMs);
     let warm = true;
     let woken = false;
+    /** The machine being launched for this request while it waits, if one is. */
+    let launch: string | undefined;
     for (let first = true; ; first = false) {
       // requests already waiting for this type are served first
       const machine = first && engine.queue.length(request.type) > 0 ? undefined : await this.claim(request);
       if (machine) {
+        // served by another machine than the one launched for it: that one is announced to the next in line
+        if (launch !== undefined && launch !== machine.id) this.handOver(launch);
+        launch = undefined;
         try {
           const connect = await engine.clouds.get(machine.cloud)?.access.personalize(machine, request.user, request.sshPublicKey, type.sudo);
           if (!connect) throw new Error(`cloud ${machine.cloud} is not configured`);
@@ -69,7 +75,7 @@ export class Allocator {
       }
       warm = false;
       // woken for a machine another request took first: keep this request's place at the head
-      await this.wait(request, requestId, deadline, woken);
+      launch = await this.wait(request, requestId, deadline, woken, launch);
       woken = true;
     }
   }
@@ -171,31 +177,39 @@ export class Allocator {
     work.catch((err: unknown) => this.engine.log.error({ err }, `${doing} failed`));
   }
 
-  /** Waits in the queue until woken by a ready machine; rejects at the deadline or on cancel. */
-  private wait(request: AllocateRequest, requestId: string, deadline: number, front: boolean): Promise<void> {
+  /**
+   * Waits in the queue until woken by a ready machine; rejects at the deadline or on cancel.
+   * Resolves with the machine launched for the request meanwhile, if one was; a request that
+   * leaves the queue without a machine hands its launch on to the next in line.
+   */
+  private wait(request: AllocateRequest, requestId: string, deadline: number, front: boolean, launch: string | undefined): Promise<string | undefined> {
     const { engine } = this;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<string | undefined>((resolve, reject) => {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
+        if (launch !== undefined) this.handOver(launch);
         reject(this.expired(request));
         return;
       }
       const timer = setTimeout(() => {
         engine.queue.remove(requestId);
         this.announcePositions(request.type);
+        if (waiter.launch !== undefined) this.handOver(waiter.launch);
         reject(this.expired(request));
       }, remaining);
-      const waiter = {
+      const waiter: Waiter = {
         requestId,
         request,
         enqueuedAt: Date.now(),
+        ...(launch !== undefined ? { launch } : {}),
         wake: () => {
           clearTimeout(timer);
           this.announcePositions(request.type);
-          resolve();
+          resolve(waiter.launch);
         },
         fail: (err: Error) => {
           clearTimeout(timer);
+          if (waiter.launch !== undefined) this.handOver(waiter.launch);
           reject(err);
         },
       };
@@ -204,6 +218,18 @@ export class Allocator {
       publishMachineEvent(engine.bus, { kind: 'queued', at: Date.now(), requestId, type: request.type, user: request.user, position });
       engine.kick(); // the queue raises the pool's target
     });
+  }
+
+  /**
+   * A machine launched for a request that no longer needs it (served by another, cancelled,
+   * expired) is announced to the oldest waiter of its type without a launch, if it is still
+   * on its way up.
+   */
+  private handOver(machineId: string): void {
+    const machine = this.engine.machines.get(machineId);
+    if (!machine || (machine.state !== 'launching' && machine.state !== 'booting')) return;
+    const next = this.engine.queue.assignLaunch(machine.type, machine.region, machineId);
+    if (next) publishMachineEvent(this.engine.bus, { kind: 'launching', at: Date.now(), machineId, type: machine.type, requestId: next.requestId, user: next.request.user });
   }
 
   private expired(request: AllocateRequest): HearthError {

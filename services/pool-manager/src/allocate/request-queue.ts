@@ -9,6 +9,8 @@ export interface Waiter {
   wake: () => void;
   /** Ends the wait with an error (deadline, cancel). */
   fail: (err: Error) => void;
+  /** The machine being launched on this waiter's behalf (announced to its user), if any. */
+  launch?: string;
 }
 
 /**
@@ -47,6 +49,33 @@ export class RequestQueue {
     if (!queue) this.queues.set(waiter.request.type, (queue = []));
     queue.unshift(waiter);
     return 1;
+  }
+
+  /**
+   * Names the oldest waiter of a type that has no launch yet (and accepts `region`) as the one
+   * a new machine is launched for; undefined when every waiter has one. FIFO holds either way:
+   * the machine goes to whoever is first when it is ready. This only tells people what is
+   * under way for them.
+   */
+  assignLaunch(type: string, region: string, machineId: string): Waiter | undefined {
+    const waiter = this.queues.get(type)?.find((w) => w.launch === undefined && (w.request.region === undefined || w.request.region === region));
+    if (waiter) waiter.launch = machineId;
+    return waiter;
+  }
+
+  /** Forgets a launch that will not bring a machine (it failed): the next launch is announced to its waiter instead. */
+  unassign(machineId: string): void {
+    const waiter = this.launchedFor(machineId);
+    if (waiter) delete waiter.launch;
+  }
+
+  /** The waiter a machine is being launched for, if it still waits. */
+  launchedFor(machineId: string): Waiter | undefined {
+    for (const queue of this.queues.values()) {
+      const waiter = queue.find((w) => w.launch === machineId);
+      if (waiter) return waiter;
+    }
+    return undefined;
   }
 
   length(type: string): number {

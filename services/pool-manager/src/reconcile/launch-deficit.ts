@@ -105,7 +105,9 @@ export class LaunchDeficit implements Reconciler {
     // the record exists before the cloud is asked, so a crash mid-launch leaves a trace to finish or clean up
     await engine.machines.create({ id, type: type.name, cloud: cloud.name, region: cloud.region, state: 'launching', createdAt: now, updatedAt: now });
     cloud.monitor.noteLaunch();
-    publishMachineEvent(engine.bus, { kind: 'launching', at: now, machineId: id, type: type.name });
+    // a launch made while requests wait is announced to the oldest one without a launch yet
+    const waiter = engine.queue.assignLaunch(type.name, cloud.region, id);
+    publishMachineEvent(engine.bus, { kind: 'launching', at: now, machineId: id, type: type.name, ...(waiter ? { requestId: waiter.requestId, user: waiter.request.user } : {}) });
     const call = this.callCloud(engine, cloud, type, key, id, log).finally(() => this.inFlight.delete(call));
     this.inFlight.add(call);
   }
@@ -150,6 +152,7 @@ export class LaunchDeficit implements Reconciler {
         // one line per failure; the backoff, and a cloud judged down, keep a failing cloud from flooding the log
         log.warn({ err: { name: (err as Error).name, message }, backoffMs: delay }, 'launch failed');
       }
+      engine.queue.unassign(id);
       await engine.machines.update(id, (r) => ({ ...r, state: 'failed', reason: `launch failed: ${message}` }));
       await recordUsage(engine.bus, { event: 'failed', at: Date.now(), installation: engine.installation, type: typeName, cloud: cloud.name, machineId: id, reason: message });
       engine.kick(); // its share goes to another cloud now

@@ -39,7 +39,8 @@ export class ReclaimIdle implements Reconciler {
     }
     for (const m of engine.machines.inState('allocated')) {
       await pause();
-      if (now - (this.probedAt.get(m.id) ?? 0) >= activityProbeIntervalMs) due.push(m);
+      // a warned machine is looked at again once its reclaim time has come, probe due or not
+      if (now - (this.probedAt.get(m.id) ?? 0) >= activityProbeIntervalMs || (m.reclaimAt !== undefined && now >= m.reclaimAt)) due.push(m);
     }
     await forEachLimited(due, 16, (m) => this.check(engine, m));
     return {};
@@ -74,7 +75,7 @@ export class ReclaimIdle implements Reconciler {
       if (machine.warnedAt !== undefined || stale) {
         await engine.machines.update(machine.id, (r) => {
           if (r.state !== 'allocated') return undefined;
-          const { warnedAt: _cleared, ...rest } = r;
+          const { warnedAt: _cleared, reclaimAt: _alsoCleared, ...rest } = r;
           return { ...rest, activeAt };
         });
       }
@@ -82,12 +83,13 @@ export class ReclaimIdle implements Reconciler {
     }
     const reason = expired ? 'maximum lifetime reached' : 'idle past the limit';
     if (machine.warnedAt === undefined) {
-      await engine.machines.update(machine.id, (r) => (r.state === 'allocated' ? { ...r, warnedAt: now, activeAt } : undefined));
-      publishMachineEvent(engine.bus, { kind: 'reclaim-warning', at: now, machineId: machine.id, type: machine.type, reason, ...(machine.user ? { user: machine.user } : {}) });
+      const reclaimAt = now + engine.config.poolManager.reclaimGraceMs;
+      await engine.machines.update(machine.id, (r) => (r.state === 'allocated' ? { ...r, warnedAt: now, reclaimAt, activeAt } : undefined));
+      publishMachineEvent(engine.bus, { kind: 'reclaim-warning', at: now, machineId: machine.id, type: machine.type, reason, reclaimAt, ...(machine.user ? { user: machine.user } : {}) });
       log.info({ reason, graceMs: engine.config.poolManager.reclaimGraceMs }, 'reclaim warning sent');
       return;
     }
-    if (now - machine.warnedAt < engine.config.poolManager.reclaimGraceMs) return;
+    if (now < (machine.reclaimAt ?? machine.warnedAt + engine.config.poolManager.reclaimGraceMs)) return;
     const reclaimed = await engine.machines.update(machine.id, (r) => (r.state === 'allocated' ? { ...r, state: 'deleting', reason: `reclaimed: ${reason}` } : undefined));
     if (!reclaimed) return;
     this.probedAt.delete(machine.id);

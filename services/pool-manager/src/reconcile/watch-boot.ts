@@ -70,13 +70,16 @@ export class WatchBoot implements Reconciler {
       return; // sshd not up yet: the next pass tries again
     }
     const readyAt = Date.now();
+    // read before the write: a machine turning ready wakes the first in line, who leaves the queue
+    const waiter = engine.queue.launchedFor(machine.id);
     const ready = await engine.machines.update(machine.id, (r) => (r.state === 'booting' ? { ...r, state: 'ready', privateIp, readyAt } : undefined));
     if (!ready) return;
     const bootMs = readyAt - (machine.launchedAt ?? machine.createdAt);
     cloud.monitor.window.recordBoot(bootMs);
     engine.metrics.bootSeconds.observe({ type: machine.type, cloud: machine.cloud }, bootMs / 1000);
     log.info({ bootMs }, 'machine ready');
-    publishMachineEvent(engine.bus, { kind: 'ready', at: readyAt, machineId: machine.id, type: machine.type });
+    // told to the request it was launched for (it goes to whoever is first in line, most likely that one)
+    publishMachineEvent(engine.bus, { kind: 'ready', at: readyAt, machineId: machine.id, type: machine.type, ...(waiter ? { requestId: waiter.requestId, user: waiter.request.user } : {}) });
     await recordUsage(engine.bus, { event: 'ready', at: readyAt, installation: engine.installation, type: machine.type, cloud: machine.cloud, region: machine.region, machineId: machine.id, bootMs });
   }
 }

@@ -164,6 +164,8 @@ export interface MachineEvent {
   user?: string;
   position?: number;
   reason?: string;
+  /** On a reclaim warning: when the machine is reclaimed unless it is used before. */
+  reclaimAt?: number;
 }
 
 /** One websocket message from `/api/v1/events`. */

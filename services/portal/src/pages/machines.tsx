@@ -1,8 +1,9 @@
 import { useState, type ReactNode } from 'react';
 import { api, toProblem } from '../api/client';
 import { useLiveEvents } from '../api/events';
-import type { Machine, Problem } from '../api/types';
+import type { Machine, MachineEvent, Problem } from '../api/types';
 import { ConnectionCard } from '../components/connection-card';
+import { when } from '../format';
 import { ProblemAlert } from '../components/problem';
 import { useResource } from '../api/use-resource';
 import { href } from '../router';
@@ -43,13 +44,22 @@ function ReleaseButton({ machine, onReleased }: { machine: Machine; onReleased: 
   );
 }
 
+/** What a reclaim warning tells its user: which machine, when, and whether using it keeps it. */
+function reclaimNotice(event: MachineEvent): string {
+  const machine = event.machineId ?? 'A machine';
+  const at = event.reclaimAt !== undefined ? ` at ${when(event.reclaimAt)}` : ' soon';
+  return event.reason === 'maximum lifetime reached'
+    ? `${machine} has reached its maximum lifetime and will be reclaimed${at}. Save your work elsewhere.`
+    : `${machine} has been idle and will be reclaimed${at}. Log in or run something on it to keep it.`;
+}
+
 /** The caller's machines, each with its connection card, the reclaim warning when idle, and release. */
 export function MachinesPage(): ReactNode {
   const machines = useResource(async () => (await api<{ machines: Machine[] }>('GET', '/machines')).machines, { refreshMs: 5000 });
   const [notice, setNotice] = useState('');
   useLiveEvents((m) => {
     if (m.topic !== 'machine') return;
-    if (m.event.kind === 'reclaim-warning') setNotice(`${m.event.machineId ?? 'A machine'} has been idle and will be reclaimed soon.`);
+    if (m.event.kind === 'reclaim-warning') setNotice(reclaimNotice(m.event));
     if (m.event.kind === 'reclaimed') setNotice(`${m.event.machineId ?? 'A machine'} was reclaimed after being idle.`);
     machines.reload();
   });
