@@ -19,12 +19,14 @@ import { percentiles, report } from './stats.js';
  * and both are counted. Personalization is excluded (the sim cloud personalizes instantly);
  * on real machines it is the `docker-login` benchmark's figure, reported beside this one.
  *
- * Two measurements, one stack:
- * - closed loop: 200 connections, each sending its next request as soon as the last is
- *   answered. This is saturation throughput; its latency is just 200 ÷ throughput.
- * - open loop: the same 200 connections at a fixed offered rate (autocannon `overallRate`),
- *   50% and 80% of the closed loop's throughput: the latency 200 clients see when the
- *   stack is not saturated.
+ * Two kinds of measurement, one stack:
+ * - closed loop (autocannon): 200 connections, each sending its next request as soon as the
+ *   last is answered. This is saturation throughput; its latency is just 200 ÷ throughput.
+ * - open loop: 200 connections offering a fixed rate with evenly spaced arrivals, at 25%,
+ *   50% and 80% of the closed loop's throughput, latency counted from when each request was
+ *   due (so a stall is not hidden by requests sent late): the latency 200 clients see when
+ *   the stack is not saturated, and how it grows with load. (autocannon's own rate limit
+ *   releases each second's quota in one burst, which measures a burst instead.)
  *
  * Environment: HEARTH_BENCH_GATEWAY_DIST runs another build of the gateway (a directory under
  * services/gateway, e.g. a copy of an older `dist`, for before/after figures);
@@ -37,10 +39,12 @@ const users = 50;
 /** Measured requests of the closed loop, and of each open-loop rate. */
 const requests = Number(process.env["HEARTH_BENCH_GATEWAY_REQUESTS"] ?? 400);
 const warmup = connections;
+/** Pause before each open-loop row. */
+const settleMs = 3_000;
 /** Offered rates of the open loop, as fractions of the closed loop's throughput. */
-const openLoopShares = [0.5, 0.8];
+const openLoopShares = [0.25, 0.5, 0.8];
 // a machine for every request and one spare per connection, so every measured request is warm
-const poolSize = warmup + requests * (1 + 2 * openLoopShares.length) + connections;
+const poolSize = warmup + requests * (1 + openLoopShares.length) + connections;
 const type = 'analysis';
 const key = generateKeyPair('bench@gateway').publicKey;
 const adminPassword = `bench-${randomBytes(12).toString('hex')}`;
@@ -146,15 +150,14 @@ async function userTokens(url: string, adminToken: string): Promise<string[]> {
   return tokens;
 }
 
-/** Load with autocannon; every connection sends as its own user. With `rate`, the connections together offer that many requests per second (open loop). */
-function load(url: string, tokens: string[], amount: number, rate?: number): Promise<autocannon.Result> {
+/** A closed loop with autocannon; every connection sends as its own user. */
+function load(url: string, tokens: string[], amount: number): Promise<autocannon.Result> {
   let next = 0;
   return autocannon({
     url: `${url}/api/v1/machines`,
     method: 'POST',
     connections,
     amount,
-    ...(rate === undefined ? {} : { overallRate: rate }),
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ type, sshPublicKey: key }),
     setupClient: (client) => {
@@ -168,7 +171,7 @@ function load(url: string, tokens: string[], amount: number, rate?: number): Pro
  * latency counts from when it was due (so a stalled server is not hidden by requests that
  * were sent late), over at most `connections` kept-alive sockets, each as its own user.
  */
-async function paced(url: string, tokens: string[], amount: number, rate: number): Promise<Record<string, string | number>> {
+async function paced(url: string, tokens: string[], amount: number, rate: number, share: number): Promise<Record<string, string | number>> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const target = new URL(`${url}/api/v1/machines`);
   const body = JSON.stringify({ type, sshPublicKey: key });
@@ -207,13 +210,14 @@ async function paced(url: string, tokens: string[], amount: number, rate: number
   const p = percentiles(latencies);
   const other = [...statuses].filter(([status]) => status !== 201 && status !== 202).reduce((sum, [, n]) => sum + n, 0);
   return {
-    case: `open loop, evenly spaced, at ${rate} req/s`,
+    case: `open loop, ${connections} clients, evenly spaced, ${Math.round(share * 100)}% of saturation`,
     'offered req/s': rate,
     requests: amount,
     'warm 201': statuses.get(201) ?? 0,
     'queued 202': statuses.get(202) ?? 0,
     'other/errors': other,
     'p50 ms': +p.p50.toFixed(1),
+    'p90 ms': +p.p90.toFixed(1),
     'p99 ms': +p.p99.toFixed(1),
     'max ms': +p.max.toFixed(1),
     'req/s': Math.round(amount / seconds),
@@ -235,6 +239,7 @@ function row(name: string, result: autocannon.Result, offered: number | string):
     'queued 202': statusCount(result, 202),
     'other/errors': result.non2xx + result.errors + result.timeouts,
     'p50 ms': result.latency.p50,
+    'p90 ms': result.latency.p90,
     'p99 ms': result.latency.p99,
     'max ms': result.latency.max,
     // answers over the run's length: autocannon's per-second average counts a partial last second as a whole one
@@ -263,10 +268,10 @@ export async function gatewayBench(): Promise<void> {
     const saturation = closed.requests.total / (closed.duration || 1);
     const rows = [row(`closed loop, ${connections} clients (saturation; latency = ${connections} ÷ throughput)`, closed, 'as fast as answered')];
     for (const share of openLoopShares) {
-      const rate = Math.max(1, Math.round(saturation * share));
-      rows.push(row(`open loop, ${connections} clients at ${Math.round(share * 100)}% of saturation`, await load(url, tokens, requests, rate), rate));
+      // each row starts from a quiet stack, not in the wake of the row before
+      await sleep(settleMs);
+      rows.push(await paced(url, tokens, requests, Math.max(1, Math.round(saturation * share)), share));
     }
-    for (const share of openLoopShares) rows.push(await paced(url, tokens, requests, Math.max(1, Math.round(saturation * share))));
     const { types } = await api<{ types: { name: string; ready: number }[] }>(url, 'GET', '/machine-types', admin.token);
     const left = types.find((t) => t.name === type)?.ready ?? 0;
     report(

@@ -7,6 +7,9 @@ import { gatewayBench } from './gateway.js';
 const benches: Record<string, () => Promise<void>> = { bus: busBench, allocation: allocationBench,
   reconcile: reconcileBench, 'docker-login': dockerLoginBench, gateway: gatewayBench };
 
+// interrupted or terminated: exit, so the 'exit' handlers stop the servers and services a bench started
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const unknown = wanted.filter((name) => !(name in benches));
 if (unknown.length > 0) {

@@ -25,7 +25,9 @@ export interface StartServiceOptions {
 /** Starts `services/<name>/dist/main.js --set …`; a benchmark that crashes takes the process with it. */
 export function startService(name: string, set: readonly string[], opts: StartServiceOptions = {}): ServiceProcess {
   const main = resolve(import.meta.dirname, '..', '..', 'services', name, opts.dist ?? 'dist', 'main.js');
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), main, ...set.flatMap((s) => ['--set', s])], {
+  // HEARTH_BENCH_NODE_ARGS adds Node options to every service, e.g. "--trace-gc" (its lines land in HEARTH_BENCH_LOG_DIR)
+  const extra = (environment()['HEARTH_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const child: ChildProcess = spawn(process.execPath, [...extra, ...(opts.nodeArgs ?? []), main, ...set.flatMap((s) => ['--set', s])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...environment(), ...opts.env },
   });
