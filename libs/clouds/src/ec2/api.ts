@@ -1,18 +1,12 @@
-import {
-  CreateTagsCommand,
-  DescribeAccountAttributesCommand,
-  DescribeInstanceTypesCommand,
-  DescribeInstancesCommand,
+import type {
   EC2Client,
-  RunInstancesCommand,
-  TerminateInstancesCommand,
-  type EC2ClientConfig,
-  type Filter,
-  type Instance as Ec2Instance,
-  type InstanceTypeInfo,
-  type RunInstancesRequest,
-  type Tag,
-  type _InstanceType,
+  EC2ClientConfig,
+  Filter,
+  Instance as Ec2Instance,
+  InstanceTypeInfo,
+  RunInstancesRequest,
+  Tag,
+  _InstanceType,
 } from '@aws-sdk/client-ec2';
 import type { Logger } from '@hearth/log';
 import type { CallOptions } from '../driver.js';
@@ -23,6 +17,8 @@ import { isInstanceNotFound } from './errors.js';
 
 /** Credentials for the client; the SDK's default chain when absent. Tests pass static ones. */
 export type Ec2Credentials = EC2ClientConfig['credentials'];
+
+type Sdk = typeof import('@aws-sdk/client-ec2');
 
 /** Largest page DescribeInstances serves (MaxResults 5 to 1000). */
 const pageSize = 1000;
@@ -46,8 +42,14 @@ async function unlessNotFound<T>(call: Promise<T>): Promise<T | undefined> {
  * retry budget is ours alone, and the SDK's error is classified by errors.ts.
  */
 export class Ec2Api {
-  readonly #client: EC2Client;
+  readonly #config: EC2ClientConfig;
   readonly #policy: CallPolicy;
+  /**
+   * The SDK and its client, loaded on the first call: the SDK is several megabytes of code,
+   * which a pool manager without an ec2 cloud would otherwise carry (and its garbage
+   * collector walk) all its life.
+   */
+  #loaded: Promise<{ sdk: Sdk; client: EC2Client }> | undefined;
 
   constructor(settings: Ec2Settings, deps: { log: Logger; credentials?: Ec2Credentials }) {
     this.#policy = {
@@ -57,29 +59,36 @@ export class Ec2Api {
       ...defaultBackoff,
       log: deps.log,
     };
-    this.#client = new EC2Client({
+    this.#config = {
       region: settings.region,
       ...(settings.profile === undefined ? {} : { profile: settings.profile }),
       ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
       ...(deps.credentials === undefined ? {} : { credentials: deps.credentials }),
       maxAttempts: 1,
       requestHandler: { requestTimeout: settings.requestTimeoutMs, connectionTimeout: Math.min(settings.requestTimeoutMs, 10_000) },
-    });
+    };
+  }
+
+  #load(): Promise<{ sdk: Sdk; client: EC2Client }> {
+    this.#loaded ??= import('@aws-sdk/client-ec2').then((sdk) => ({ sdk, client: new sdk.EC2Client(this.#config) }));
+    return this.#loaded;
   }
 
   /** EC2: RunInstances. Returns the first (only) instance of the reservation. */
   async runInstance(input: RunInstancesRequest, doing: string, opts: CallOptions | undefined): Promise<Ec2Instance | undefined> {
+    const { sdk, client } = await this.#load();
     const out = await callEc2(this.#policy, doing, opts, (abortSignal) =>
-      this.#client.send(new RunInstancesCommand(input), { abortSignal }),
+      client.send(new sdk.RunInstancesCommand(input), { abortSignal }),
     );
     return out.Instances?.[0];
   }
 
   /** EC2: DescribeInstances by id; undefined for an id EC2 does not know (InvalidInstanceID.NotFound). */
   async describeInstance(id: string, doing: string, opts: CallOptions | undefined): Promise<Ec2Instance | undefined> {
+    const { sdk, client } = await this.#load();
     const out = await unlessNotFound(
       callEc2(this.#policy, doing, opts, (abortSignal) =>
-        this.#client.send(new DescribeInstancesCommand({ InstanceIds: [id] }), { abortSignal }),
+        client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [id] }), { abortSignal }),
       ),
     );
     return out?.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === id);
@@ -87,12 +96,13 @@ export class Ec2Api {
 
   /** EC2: DescribeInstances with filters, following NextToken until the last page. */
   async describeInstances(filters: Filter[], doing: string, opts: CallOptions | undefined): Promise<Ec2Instance[]> {
+    const { sdk, client } = await this.#load();
     const instances: Ec2Instance[] = [];
     let token: string | undefined;
     do {
       const input = { Filters: filters, MaxResults: pageSize, ...(token === undefined ? {} : { NextToken: token }) };
       const out = await callEc2(this.#policy, doing, opts, (abortSignal) =>
-        this.#client.send(new DescribeInstancesCommand(input), { abortSignal }),
+        client.send(new sdk.DescribeInstancesCommand(input), { abortSignal }),
       );
       for (const reservation of out.Reservations ?? []) instances.push(...(reservation.Instances ?? []));
       // an empty token ends the listing as surely as a missing one
@@ -103,9 +113,10 @@ export class Ec2Api {
 
   /** EC2: TerminateInstances of one instance; false when EC2 does not know the id. */
   async terminateInstance(id: string, doing: string, opts: CallOptions | undefined): Promise<boolean> {
+    const { sdk, client } = await this.#load();
     const out = await unlessNotFound(
       callEc2(this.#policy, doing, opts, (abortSignal) =>
-        this.#client.send(new TerminateInstancesCommand({ InstanceIds: [id] }), { abortSignal }),
+        client.send(new sdk.TerminateInstancesCommand({ InstanceIds: [id] }), { abortSignal }),
       ),
     );
     return out !== undefined;
@@ -113,9 +124,10 @@ export class Ec2Api {
 
   /** EC2: CreateTags on one instance, adding tags and overwriting those of the same keys; false when EC2 does not know it. */
   async createTags(id: string, tags: Tag[], doing: string, opts: CallOptions | undefined): Promise<boolean> {
+    const { sdk, client } = await this.#load();
     const out = await unlessNotFound(
       callEc2(this.#policy, doing, opts, (abortSignal) =>
-        this.#client.send(new CreateTagsCommand({ Resources: [id], Tags: tags }), { abortSignal }),
+        client.send(new sdk.CreateTagsCommand({ Resources: [id], Tags: tags }), { abortSignal }),
       ),
     );
     return out !== undefined;
@@ -123,8 +135,9 @@ export class Ec2Api {
 
   /** EC2: DescribeAccountAttributes (all of them), as name → values. */
   async accountAttributes(doing: string, opts: CallOptions | undefined): Promise<Map<string, string[]>> {
+    const { sdk, client } = await this.#load();
     const out = await callEc2(this.#policy, doing, opts, (abortSignal) =>
-      this.#client.send(new DescribeAccountAttributesCommand({}), { abortSignal }),
+      client.send(new sdk.DescribeAccountAttributesCommand({}), { abortSignal }),
     );
     const attributes = new Map<string, string[]>();
     for (const a of out.AccountAttributes ?? []) {
@@ -135,20 +148,21 @@ export class Ec2Api {
 
   /** EC2: DescribeInstanceTypes of the named types, in calls of at most 100 names. */
   async instanceTypes(names: readonly string[], doing: string, opts: CallOptions | undefined): Promise<InstanceTypeInfo[]> {
+    const { sdk, client } = await this.#load();
     const infos: InstanceTypeInfo[] = [];
     for (let i = 0; i < names.length; i += typesPerCall) {
       // the names are InstanceType values EC2 itself reported for running instances
       const InstanceTypes = names.slice(i, i + typesPerCall) as _InstanceType[];
       const out = await callEc2(this.#policy, doing, opts, (abortSignal) =>
-        this.#client.send(new DescribeInstanceTypesCommand({ InstanceTypes }), { abortSignal }),
+        client.send(new sdk.DescribeInstanceTypesCommand({ InstanceTypes }), { abortSignal }),
       );
       infos.push(...(out.InstanceTypes ?? []));
     }
     return infos;
   }
 
-  /** Closes the SDK's sockets. */
+  /** Closes the SDK's sockets (none when no call was made). */
   close(): void {
-    this.#client.destroy();
+    void this.#loaded?.then(({ client }) => client.destroy(), () => undefined);
   }
 }

@@ -42,7 +42,13 @@ export class ReclaimIdle implements Reconciler {
       // a warned machine is looked at again once its reclaim time has come, probe due or not
       if (now - (this.probedAt.get(m.id) ?? 0) >= activityProbeIntervalMs || (m.reclaimAt !== undefined && now >= m.reclaimAt)) due.push(m);
     }
-    await forEachLimited(due, 16, (m) => this.check(engine, m));
+    // probes that answer at once (the sim cloud, a cached session) would otherwise run as one
+    // long chain of microtasks, holding up every request until the last one is done
+    const breathe = breather(200);
+    await forEachLimited(due, 16, async (m) => {
+      await breathe();
+      await this.check(engine, m);
+    });
     return {};
   }
 
@@ -51,7 +57,8 @@ export class ReclaimIdle implements Reconciler {
     const cloud = engine.clouds.get(machine.cloud);
     if (!type || !cloud) return;
     const now = Date.now();
-    const log = engine.log.child({ machineId: machine.id, cloud: machine.cloud, reconciler: this.name });
+    // bound only when there is something to say: a child logger per probe is measurable CPU over thousands of machines
+    const log = (): Engine['log'] => engine.log.child({ machineId: machine.id, cloud: machine.cloud, reconciler: this.name });
     const last = this.probedAt.get(machine.id);
     this.probedAt.set(machine.id, now);
     const before = this.seen.get(machine.id);
@@ -63,7 +70,7 @@ export class ReclaimIdle implements Reconciler {
       active = activity.sessions > 0 || (before !== undefined && activity.cpuUs - before.cpuUs > busyUs);
       this.seen.set(machine.id, { cpuUs: activity.cpuUs, activeAt: active ? now : (before?.activeAt ?? 0) });
     } catch (err) {
-      log.debug({ err }, 'activity probe failed');
+      log().debug({ err }, 'activity probe failed');
     }
     // the stored activeAt survives restarts; memory has the latest
     const activeAt = Math.max(machine.activeAt ?? machine.allocatedAt ?? now, this.seen.get(machine.id)?.activeAt ?? 0);
@@ -86,7 +93,7 @@ export class ReclaimIdle implements Reconciler {
       const reclaimAt = now + engine.config.poolManager.reclaimGraceMs;
       await engine.machines.update(machine.id, (r) => (r.state === 'allocated' ? { ...r, warnedAt: now, reclaimAt, activeAt } : undefined));
       publishMachineEvent(engine.bus, { kind: 'reclaim-warning', at: now, machineId: machine.id, type: machine.type, reason, reclaimAt, ...(machine.user ? { user: machine.user } : {}) });
-      log.info({ reason, graceMs: engine.config.poolManager.reclaimGraceMs }, 'reclaim warning sent');
+      log().info({ reason, graceMs: engine.config.poolManager.reclaimGraceMs }, 'reclaim warning sent');
       return;
     }
     if (now < (machine.reclaimAt ?? machine.warnedAt + engine.config.poolManager.reclaimGraceMs)) return;
@@ -94,7 +101,7 @@ export class ReclaimIdle implements Reconciler {
     if (!reclaimed) return;
     this.probedAt.delete(machine.id);
     this.seen.delete(machine.id);
-    log.info({ reason, user: machine.user }, 'machine reclaimed');
+    log().info({ reason, user: machine.user }, 'machine reclaimed');
     publishMachineEvent(engine.bus, { kind: 'reclaimed', at: now, machineId: machine.id, type: machine.type, reason, ...(machine.user ? { user: machine.user } : {}) });
     await recordUsage(engine.bus, { event: 'reclaimed', at: now, installation: engine.installation, type: machine.type, cloud: machine.cloud, machineId: machine.id, reason, ...(machine.user ? { user: machine.user } : {}) });
     engine.kick();

@@ -78,6 +78,7 @@ export class SweepLeaks implements Reconciler {
     const seen = this.seen.get(cloud.name) ?? new Set<string>();
     const sightings = new Set<string>();
     for (const instance of instances) {
+      await pause();
       if (known.has(instance.ref.id) || instance.state === 'deleting') continue;
       const machineId = instance.tags[OwnerTag.Machine];
       const record = machineId ? engine.machines.get(machineId) : undefined;
