@@ -137,7 +137,10 @@ export class KvIndex<S extends TSchema> {
     if (status.values === 0) synced();
     void (async () => {
       for await (const entry of iter) {
-        if (entry.operation === 'PUT') {
+        if (entry.operation === 'PUT' && entry.revision <= index.heldRevision(entry.key)) {
+          // a write this process made and applied already (the watch echoes every write back):
+          // nothing to parse or check
+        } else if (entry.operation === 'PUT') {
           try {
             const value: unknown = entry.json();
             if (schemaIssues(typed.schema, value).length > 0) throw new Error(`${typed.bucket}/${entry.key} does not match its schema`);
@@ -174,10 +177,14 @@ export class KvIndex<S extends TSchema> {
     })(this.records);
   }
 
+  /** The revision held for a key: of its record, of its delete, or 0. */
+  private heldRevision(key: string): number {
+    return this.records.get(key)?.revision ?? this.deleted.get(key) ?? 0;
+  }
+
   /** Applies a write (seen or made), unless the index already holds a newer revision of the key. */
   apply(record: Revisioned<Static<S>>): void {
-    const current = this.records.get(record.key)?.revision ?? this.deleted.get(record.key) ?? 0;
-    if (record.revision <= current) return;
+    if (record.revision <= this.heldRevision(record.key)) return;
     const previous = this.records.get(record.key)?.value;
     this.deleted.delete(record.key);
     this.records.set(record.key, record);

@@ -45,7 +45,6 @@ export class LaunchDeficit implements Reconciler {
       for (const pool of pools) {
         const cloud = engine.clouds.get(pool.cloud);
         if (!cloud) continue;
-        const key = `${pool.type}.${pool.cloud}`;
         const c = engine.machines.countsOf(pool.type, pool.cloud);
         for (const state of Object.keys(c) as (keyof StateCounts)[]) engine.metrics.machines.set({ type: pool.type, cloud: pool.cloud, state }, c[state]);
         spread.push(this.spreadPool(cloud, pool, type, c));

@@ -30,15 +30,17 @@ export class MachineStore {
   /** Opens the bucket and resolves once every existing record is in memory. */
   static async open(bus: Bus, log: Logger): Promise<MachineStore> {
     const kv = await openKv(bus, buckets.machines, MachineRecord);
-    let store: MachineStore | undefined;
+    // the replay's changes arrive before the store exists: held, then applied in order
     const pending: [string, MachineRecord | undefined, MachineRecord | undefined][] = [];
+    let deliver = (id: string, next: MachineRecord | undefined, previous: MachineRecord | undefined): void => void pending.push([id, next, previous]);
     const index = await KvIndex.open(
       kv,
       (machineId, err) => log.error({ err, machineId }, 'unreadable machine record; left out'),
-      (id, next, previous) => (store ? store.changed(id, next, previous) : pending.push([id, next, previous])),
+      (id, next, previous) => deliver(id, next, previous),
     );
-    store = new MachineStore(index);
+    const store = new MachineStore(index);
     for (const [id, next, previous] of pending) store.changed(id, next, previous);
+    deliver = (id, next, previous) => store.changed(id, next, previous);
     return store;
   }
 
