@@ -145,6 +145,55 @@ describe('API tokens', () => {
     await problem(await call('/me', { headers: bearer(token) }), 401);
   });
 
+  it('gives a token 90 days unless told otherwise, and refuses it once it has expired, saying so', async () => {
+    const before = Date.now();
+    const lasting = (await (await call('/me/tokens', json({ name: 'default expiry' }, bearer(adminToken)))).json()) as { expiresAt: number };
+    expect(lasting.expiresAt).toBeGreaterThanOrEqual(before + 90 * 86_400_000);
+    expect(lasting.expiresAt).toBeLessThanOrEqual(Date.now() + 90 * 86_400_000);
+
+    const expiresAt = new Date(Date.now() + 1_500).toISOString();
+    const created = await call('/auth/tokens', json({ user: 'admin', password: gw.adminPassword, name: 'brief', expiresAt }));
+    expect(created.status).toBe(201);
+    const brief = (await created.json()) as { id: string; token: string; expiresAt: number };
+    expect(brief.expiresAt).toBe(Date.parse(expiresAt));
+    expect((await call('/me', { headers: bearer(brief.token) })).status).toBe(200);
+    await waitFor(() => Date.now() > brief.expiresAt + 50, { what: 'the token to expire', intervalMs: 100 });
+    const refused = await problem(await call('/me', { headers: bearer(brief.token) }), 401);
+    expect(refused.detail).toBe(`the API token "brief" expired at ${expiresAt}; make a new one (hearth login, or Settings in the portal)`);
+    // a websocket upgrade with it is refused too, and the list says it expired
+    const socket = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/api/v1/events`, { headers: bearer(brief.token) });
+    const status = await new Promise<number | undefined>((resolve) => {
+      socket.once('unexpected-response', (req, res) => {
+        req.destroy();
+        resolve(res.statusCode);
+      });
+      socket.once('open', () => {
+        socket.close();
+        resolve(101);
+      });
+      socket.once('error', () => undefined);
+    });
+    expect(status).toBe(401);
+    const list = (await (await call('/me/tokens', { headers: bearer(adminToken) })).json()) as { tokens: { id: string; expired: boolean; expiresAt?: number }[] };
+    expect(list.tokens.find((t) => t.id === brief.id)).toMatchObject({ expired: true, expiresAt: brief.expiresAt });
+  });
+
+  it('refuses an expiry that is not a date, not in the future, or more than 366 days ahead, and makes no token', async () => {
+    const count = async (): Promise<number> => ((await (await call('/me/tokens', { headers: bearer(adminToken) })).json()) as { tokens: unknown[] }).tokens.length;
+    const before = await count();
+    for (const [expiresAt, says] of [
+      ['next tuesday', /not a date and time: "next tuesday"; expected RFC 3339/],
+      ['2020-01-01T00:00:00Z', /is not in the future/],
+      [new Date(Date.now() + 400 * 86_400_000).toISOString(), /more than 366 days ahead/],
+    ] as const) {
+      const body = await problem(await call('/me/tokens', json({ name: 'bad', expiresAt }, bearer(adminToken))), 400);
+      expect(body.detail).toMatch(says);
+      expect(body.issues).toEqual([expect.objectContaining({ path: '/expiresAt' })]);
+    }
+    await problem(await call('/me/tokens', json({ name: 'bad', expiresAt: 12 }, bearer(adminToken))), 400);
+    expect(await count()).toBe(before);
+  });
+
   it('needs the password to make a token without a session', async () => {
     await problem(await call('/auth/tokens', json({ user: 'admin', password: 'wrong', name: 'cli' })), 401);
   });

@@ -25,18 +25,33 @@ export const LoginBody = Type.Object({ user: Type.String({ minLength: 1, maxLeng
 export const LoginReply = Type.Object({ user: UserSummary, csrfToken: Type.String() });
 
 export const TokenName = Type.String({ minLength: 1, maxLength: 100, description: 'what the token is for, e.g. "laptop CLI"' });
+/** How long a new token lives unless the request says otherwise, and the longest it may. */
+export const tokenLifetimeDays = { default: 90, max: 366 } as const;
+export const TokenExpiry = Type.String({
+  minLength: 1,
+  maxLength: 40,
+  description: `when the token stops working (RFC 3339, in the future, at most ${tokenLifetimeDays.max} days ahead); ${tokenLifetimeDays.default} days from now when absent`,
+});
 export const CreateTokenWithPasswordBody = Type.Object(
-  { user: Type.String({ minLength: 1, maxLength: 64 }), password: Password, name: TokenName },
+  { user: Type.String({ minLength: 1, maxLength: 64 }), password: Password, name: TokenName, expiresAt: Type.Optional(TokenExpiry) },
   strict,
 );
-export const CreateTokenBody = Type.Object({ name: TokenName }, strict);
+export const CreateTokenBody = Type.Object({ name: TokenName, expiresAt: Type.Optional(TokenExpiry) }, strict);
 export const TokenCreated = Type.Object({
   id: Type.String(),
   name: Type.String(),
   token: Type.String({ description: 'hth_…: shown this once' }),
   createdAt: Type.Integer(),
+  expiresAt: Type.Integer({ description: 'ms since epoch' }),
 });
-export const TokenInfo = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.Integer(), lastUsedAt: Type.Optional(Type.Integer()) });
+export const TokenInfo = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  createdAt: Type.Integer(),
+  lastUsedAt: Type.Optional(Type.Integer()),
+  expiresAt: Type.Optional(Type.Integer({ description: 'ms since epoch; absent for tokens made before expiry existed' })),
+  expired: Type.Boolean(),
+});
 export const TokenList = Type.Object({ tokens: Type.Array(TokenInfo) });
 
 export const MeReply = Type.Object({

@@ -60,4 +60,6 @@ export interface Token {
   name: string;
   token: string;
   createdAt: number | string;
+  /** ms since epoch; the gateway refuses the token after it. */
+  expiresAt?: number;
 }

@@ -36,9 +36,10 @@ export async function login(opts: LoginOptions): Promise<number> {
       // best effort: the old token may already be revoked or expired
       await anonymous.withToken(previous.token).revokeToken(previous.tokenId).catch(() => undefined);
     }
-    output(opts, { url, user: me.name, role: me.role, tokenId: token.id, credentials: path }, () => {
+    output(opts, { url, user: me.name, role: me.role, tokenId: token.id, credentials: path, ...(token.expiresAt !== undefined ? { expiresAt: new Date(token.expiresAt).toISOString() } : {}) }, () => {
       ui.say(`${style.good('Logged in')} to ${url} as ${style.bold(me.name)} (${me.role}).`);
-      ui.say(style.dim(`Token "${token.name}" stored in ${path}.`));
+      const until = token.expiresAt !== undefined ? `, valid until ${new Date(token.expiresAt).toISOString().slice(0, 10)} (log in again then)` : '';
+      ui.say(style.dim(`Token "${token.name}" stored in ${path}${until}.`));
     });
     return 0;
   } catch (err) {
@@ -53,7 +54,7 @@ export function registerLogin(program: Command, exit: Exit): void {
     .option('--url <url>', 'the Hearth address, e.g. https://hearth.example.org (default: $HEARTH_URL)')
     .requiredOption('-u, --user <name>', 'your Hearth user name')
     .option('--password-stdin', 'read the password from stdin instead of asking (for scripts)')
-    .option('--json', 'print {"url","user","role","tokenId","credentials"} as JSON')
+    .option('--json', 'print {"url","user","role","tokenId","credentials","expiresAt"} as JSON')
     .addHelpText('after', '\nThe token goes to $XDG_CONFIG_HOME/hearth/credentials.json (default ~/.config/hearth/), readable only by you.')
     .action(async (opts: LoginOptions) => exit(await login(opts)));
 }

@@ -138,20 +138,23 @@ export class AccountStore {
   }
 
   /** A new token for `user`; the token text is returned this once and only its hash is kept. */
-  async createToken(user: string, name: string): Promise<{ record: TokenRecord; token: string }> {
+  async createToken(user: string, name: string, expiresAt: number): Promise<{ record: TokenRecord; token: string }> {
     const { id, token } = newApiToken();
-    const record: TokenRecord = { id, user, name, sha256: sha256(token), createdAt: Date.now() };
+    const record: TokenRecord = { id, user, name, sha256: sha256(token), createdAt: Date.now(), expiresAt };
     this.knownTokens.apply({ key: id, value: record, revision: await this.tokens.create(id, record) });
     return { record, token };
   }
 
-  /** The record of a valid, unrevoked token; notes its use (after the answer, at most once a minute). */
+  /**
+   * The record of an unrevoked token whose secret matches (expired or not: the caller says
+   * which, to whoever holds the secret); notes its use (after the answer, at most once a minute).
+   */
   async useToken(token: string): Promise<TokenRecord | undefined> {
     const id = apiTokenId(token);
     if (!id) return undefined;
     const entry = this.knownTokens.get(id) ?? (await this.tokens.get(id));
     if (!entry || !sameSecret(entry.value.sha256, sha256(token))) return undefined;
-    this.noteUse(entry);
+    if (!tokenExpired(entry.value)) this.noteUse(entry);
     return entry.value;
   }
 
@@ -174,8 +177,10 @@ export class AccountStore {
   }
 
   /** Whether the token with this id still exists (not revoked). */
+  /** True while the token exists and has not expired. */
   async hasToken(id: string): Promise<boolean> {
-    return this.knownTokens.get(id) !== undefined || (await this.tokens.get(id)) !== undefined;
+    const record = this.knownTokens.get(id)?.value ?? (await this.tokens.get(id))?.value;
+    return record !== undefined && !tokenExpired(record);
   }
 
   async listTokens(user: string): Promise<TokenRecord[]> {
@@ -210,4 +215,9 @@ export class AccountStore {
     this.knownTokens.applyDelete(id);
     this.noted.delete(id);
   }
+}
+
+/** True once a token's expiry has passed. */
+export function tokenExpired(record: TokenRecord, now = Date.now()): boolean {
+  return record.expiresAt !== undefined && record.expiresAt <= now;
 }

@@ -37,5 +37,7 @@ export const TokenRecord = Type.Object({
   sha256: Type.String(),
   createdAt: Type.Integer(),
   lastUsedAt: Type.Optional(Type.Integer()),
+  /** After this the token is refused (tokens made before expiry existed have none). */
+  expiresAt: Type.Optional(Type.Integer()),
 });
 export type TokenRecord = Static<typeof TokenRecord>;

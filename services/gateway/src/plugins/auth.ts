@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AccountStore } from '../accounts/account-store.js';
+import { tokenExpired, type AccountStore } from '../accounts/account-store.js';
 import type { SessionRecord, UserRecord } from '../accounts/records.js';
 import { sameSecret } from '../accounts/secrets.js';
 import { forbidden, tooMany, unauthorized } from '../problem.js';
@@ -46,6 +46,9 @@ export async function authenticate(req: FastifyRequest, store: AccountStore, opt
     const token = await store.useToken(bearer);
     const user = token ? await store.user(token.user) : undefined;
     if (!token || !user || user.disabled) throw unauthorized('the API token is unknown, revoked or expired');
+    if (tokenExpired(token)) {
+      throw unauthorized(`the API token "${token.name}" expired at ${new Date(token.expiresAt ?? 0).toISOString()}; make a new one (hearth login, or Settings in the portal)`);
+    }
     return { user, via: 'token', tokenId: token.id };
   }
   const sid = req.cookies[sessionCookie];

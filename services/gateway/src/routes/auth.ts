@@ -4,6 +4,7 @@ import type { ApiContext } from '../context.js';
 import { principalOf, sessionCookie } from '../plugins/auth.js';
 import { tooMany, unauthorized } from '../problem.js';
 import { CreateTokenWithPasswordBody, errorReplies, LoginBody, LoginReply, TokenCreated } from '../schemas.js';
+import { tokenExpiry } from './token-expiry.js';
 import type { UserRecord } from '../accounts/records.js';
 
 /** `/auth/*`: password login and logout for the portal, and tokens for the CLI. */
@@ -54,10 +55,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, ctx
       },
     },
     async (req, reply) => {
+      const expiresAt = tokenExpiry(req.body.expiresAt);
       const user = await checkPassword(ctx, req, req.body.user, req.body.password);
-      const { record, token } = await ctx.store.createToken(user.name, req.body.name);
-      req.log.info({ tokenId: record.id }, 'API token created');
-      return reply.status(201).send({ id: record.id, name: record.name, token, createdAt: record.createdAt });
+      const { record, token } = await ctx.store.createToken(user.name, req.body.name, expiresAt);
+      req.log.info({ tokenId: record.id, expiresAt: new Date(expiresAt).toISOString() }, 'API token created');
+      return reply.status(201).send({ id: record.id, name: record.name, token, createdAt: record.createdAt, expiresAt });
     },
   );
 };

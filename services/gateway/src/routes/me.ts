@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { tokenExpired } from '../accounts/account-store.js';
 import type { ApiContext } from '../context.js';
 import { principalOf } from '../plugins/auth.js';
 import { notFound } from '../problem.js';
+import { tokenExpiry } from './token-expiry.js';
 import { CreateTokenBody, errorReplies, IdParams, MeReply, SshKeyBody, SshKeyReply, TokenCreated, TokenList } from '../schemas.js';
 
 /** `/me*`: the caller's profile, SSH key and API tokens. */
@@ -28,16 +30,26 @@ export const meRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, ctx) 
 
   app.get('/me/tokens', { schema: { tags: ['me'], summary: 'my API tokens (never their text)', response: { 200: TokenList, ...errorReplies } } }, async (req) => {
     const tokens = await ctx.store.listTokens(principalOf(req).user.name);
-    return { tokens: tokens.map(({ id, name, createdAt, lastUsedAt }) => ({ id, name, createdAt, ...(lastUsedAt ? { lastUsedAt } : {}) })) };
+    return {
+      tokens: tokens.map((t) => ({
+        id: t.id,
+        name: t.name,
+        createdAt: t.createdAt,
+        ...(t.lastUsedAt ? { lastUsedAt: t.lastUsedAt } : {}),
+        ...(t.expiresAt !== undefined ? { expiresAt: t.expiresAt } : {}),
+        expired: tokenExpired(t),
+      })),
+    };
   });
 
   app.post(
     '/me/tokens',
     { schema: { tags: ['me'], summary: 'a new API token, shown this once', body: CreateTokenBody, response: { 201: TokenCreated, ...errorReplies } } },
     async (req, reply) => {
-      const { record, token } = await ctx.store.createToken(principalOf(req).user.name, req.body.name);
-      req.log.info({ tokenId: record.id }, 'API token created');
-      return reply.status(201).send({ id: record.id, name: record.name, token, createdAt: record.createdAt });
+      const expiresAt = tokenExpiry(req.body.expiresAt);
+      const { record, token } = await ctx.store.createToken(principalOf(req).user.name, req.body.name, expiresAt);
+      req.log.info({ tokenId: record.id, expiresAt: new Date(expiresAt).toISOString() }, 'API token created');
+      return reply.status(201).send({ id: record.id, name: record.name, token, createdAt: record.createdAt, expiresAt });
     },
   );
 

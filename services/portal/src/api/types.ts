@@ -20,6 +20,8 @@ export interface ApiToken {
   name: string;
   createdAt: string | number;
   lastUsedAt?: string | number;
+  expiresAt?: string | number;
+  expired?: boolean;
 }
 
 export interface NewApiToken extends ApiToken {

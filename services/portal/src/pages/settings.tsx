@@ -100,12 +100,13 @@ function Tokens(): ReactNode {
       <ProblemAlert problem={problem ?? tokens.problem} />
       {tokens.data && tokens.data.length === 0 && <p className="muted">No tokens yet.</p>}
       {tokens.data && tokens.data.length > 0 && (
-        <Table caption="Your tokens" columns={['Name', 'Created', 'Last used', '']}>
+        <Table caption="Your tokens" columns={['Name', 'Created', 'Last used', 'Expires', '']}>
           {tokens.data.map((t) => (
             <tr key={t.id}>
               <td>{t.name}</td>
               <td>{when(t.createdAt)}</td>
               <td>{t.lastUsedAt !== undefined ? when(t.lastUsedAt) : 'never'}</td>
+              <td>{t.expired ? <strong className="bad-text">expired {when(t.expiresAt)}</strong> : t.expiresAt !== undefined ? when(t.expiresAt) : 'never'}</td>
               <td className="num">
                 <button type="button" className="danger" onClick={() => revoke(t)} aria-label={`Revoke token ${t.name}`}>
                   Revoke
