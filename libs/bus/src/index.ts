@@ -14,7 +14,7 @@ export { ErrorCodes, HearthError, fromEnvelope, isErrorCode, toEnvelope } from '
 export type { ErrorCode } from './errors.js';
 export { buckets, streams, ensureStorage } from './storage.js';
 export type { BucketDefinition, EnsureStorageOptions, StreamDefinition } from './storage.js';
-export { KvIndex, TypedKv, openKv } from './kv.js';
+export { KvIndex, TypedKv, openKv, recordRequestEnd } from './kv.js';
 export type { KvChangeListener, Revisioned } from './kv.js';
 export * from './schemas/index.js';
 export { runService } from './run-service.js';

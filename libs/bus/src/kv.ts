@@ -5,6 +5,7 @@ import { formatPath, schemaIssues } from '@hearth/config';
 import type { Bus } from './connect.js';
 import { HearthError } from './errors.js';
 import type { BucketDefinition } from './storage.js';
+import type { RequestRecord } from './schemas/machines.js';
 
 /** A value together with the revision a compare-and-set must name. */
 export interface Revisioned<T> {
@@ -219,5 +220,28 @@ export class KvIndex<S extends TSchema> {
   stop(): void {
     this.stopWatch?.();
     this.listeners.clear();
+  }
+}
+
+/**
+ * Writes how a queued request ended to KV `requests`, unless it has ended there already
+ * (compare-and-set on the queued record; a request nobody recorded as queued is left alone).
+ * Both the gateway that took the request and the pool manager that ended it call this:
+ * whichever writes first wins, the other finds it ended.
+ * @returns false when there was nothing to write
+ */
+export async function recordRequestEnd(
+  kv: TypedKv<typeof RequestRecord>,
+  id: string,
+  end: { state: 'allocated' | 'failed' | 'cancelled'; machineId?: string; error?: string },
+): Promise<boolean> {
+  const current = await kv.get(id);
+  if (!current || current.value.state !== 'queued') return false;
+  try {
+    await kv.update(id, { ...current.value, ...end, updatedAt: Date.now() }, current.revision);
+    return true;
+  } catch (err) {
+    if (err instanceof HearthError && err.code === 'KV_CONFLICT') return false;
+    throw err;
   }
 }

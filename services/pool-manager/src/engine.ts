@@ -1,4 +1,4 @@
-import type { Bus } from '@hearth/bus';
+import type { Bus, RequestRecord, TypedKv } from '@hearth/bus';
 import type { Logger } from '@hearth/log';
 import type { Cloud } from './clouds.js';
 import type { MachineType, PoolManagerConfig } from './config.js';
@@ -19,6 +19,8 @@ export interface Engine {
   clouds: Map<string, Cloud>;
   types: Map<string, MachineType>;
   queue: RequestQueue;
+  /** KV `requests`: how a queued request ended is written here (the gateway wrote it queued). */
+  requests: TypedKv<typeof RequestRecord>;
   metrics: PoolMetrics;
   key: KeyPair;
   /** Asks the controller for a reconcile pass soon (coalesced). */

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { busOptionsFrom, connectBus, createService, ensureStorage } from '@hearth/bus';
+import { buckets, busOptionsFrom, connectBus, createService, ensureStorage, openKv, RequestRecord } from '@hearth/bus';
 import { createMetricsRegistry, startMetricsServer, type Logger, type MetricsServer } from '@hearth/log';
 import { loadOrCreateKeyPair } from '@hearth/ssh';
 import { Allocator } from './allocate/allocator.js';
@@ -62,6 +62,7 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
     clouds,
     types: new Map(config.machineTypes.map((t) => [t.name, t])),
     queue: new RequestQueue(),
+    requests: await openKv(bus, buckets.requests, RequestRecord),
     metrics,
     key,
     kick: () => undefined,

@@ -116,6 +116,24 @@ export const MachineListing = Type.Intersect([MachineRecord, Type.Object({ conne
 export type MachineListing = Static<typeof MachineListing>;
 export const ListMachinesReply = Type.Object({ machines: Type.Array(MachineListing) });
 
+/**
+ * KV `requests`, key = request id: a machine request that was queued. The gateway that took
+ * it writes it (queued) before answering 202; the pool manager, which serves, cancels or
+ * times it out, writes how it ended. Any gateway replica reads it for GET and DELETE
+ * /requests/:id, also after a restart. The bucket's TTL (a day) removes old ones.
+ */
+export const RequestRecord = Type.Object({
+  id: Type.String(),
+  user: Type.String(),
+  type: Type.String(),
+  state: Type.Union([Type.Literal('queued'), Type.Literal('allocated'), Type.Literal('failed'), Type.Literal('cancelled')]),
+  machineId: Type.Optional(Type.String()),
+  error: Type.Optional(Type.String()),
+  createdAt: Type.Integer(),
+  updatedAt: Type.Integer(),
+});
+export type RequestRecord = Static<typeof RequestRecord>;
+
 /** Published on `hearth.machines.events.<kind>` as a machine or request moves on. */
 export const MachineEvent = Type.Object({
   kind: Type.Union([

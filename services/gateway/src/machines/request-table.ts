@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { HearthError, onMachineEvents, publishMachineEvent, request, subjects, type Bus, type MachineEvent } from '@hearth/bus';
+import { buckets, HearthError, onMachineEvents, openKv, publishMachineEvent, recordRequestEnd, request, RequestRecord, subjects, type Bus, type MachineEvent, type TypedKv } from '@hearth/bus';
 import type { Logger } from '@hearth/log';
 import type { Machine, MachineRequest } from '../schemas.js';
-import { servedMachine } from './machine-view.js';
+import { listedMachine, servedMachine } from './machine-view.js';
+
 
 /** A finished request stays readable this long (GET /api/v1/requests/:id). */
 const keepFinishedMs = 15 * 60_000;
@@ -14,6 +15,8 @@ interface Entry {
   outcome?: Promise<Machine>;
   onQueued?: (position: number) => void;
   cancelling: boolean;
+  /** The write of its queued record to KV; its end is written after it. */
+  recorded?: Promise<unknown> | undefined;
 }
 
 export interface Submission {
@@ -31,12 +34,16 @@ export type Answer = { machine: Machine } | { request: MachineRequest & { state:
 /**
  * The machine requests this gateway has sent, in memory: a request the pool manager queues
  * goes on here after the HTTP reply (202), and its outcome is kept for GET /requests/:id
- * and published as a machine event, so every gateway's websockets see it.
+ * and published as a machine event, so every gateway's websockets see it. A queued request
+ * is also written to KV `requests`, so every replica (and this one after a restart) can
+ * answer GET and DELETE for it; the pool manager records how it ended there too, so the
+ * record is right even when this gateway is gone.
  */
 export class RequestTable {
   private readonly entries = new Map<string, Entry>();
   private unsubscribe: (() => void) | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private kv: TypedKv<typeof RequestRecord> | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -46,6 +53,7 @@ export class RequestTable {
 
   /** Subscribes to machine events; resolves once the server has the subscription. */
   async start(): Promise<void> {
+    this.kv = await openKv(this.bus, buckets.requests, RequestRecord);
     this.unsubscribe = onMachineEvents(this.bus, (event) => this.onEvent(event));
     await this.bus.nc.flush();
   }
@@ -83,13 +91,43 @@ export class RequestTable {
     if (hold) return { machine: await outcome };
     const first = await Promise.race([outcome.then((machine) => ({ machine })), queued.then((position) => ({ position }))]);
     if ('machine' in first) return first;
+    // readable by every replica before the 202 goes out (best effort: this one has it in memory)
+    const now = Date.now();
+    entry.recorded = this.kv?.create(id, { id, user: s.user, type: s.type, state: 'queued', createdAt: now, updatedAt: now }).catch((err: unknown) => {
+      this.log.warn({ err, requestId: id }, 'recording the queued request failed; only this gateway knows it');
+    });
+    await entry.recorded;
     return { request: { id, type: s.type, state: 'queued', position: first.position } };
   }
 
   /** The request, when it is `user`'s (or `any` is set, for admins); undefined otherwise. */
-  get(id: string, user: string, any = false): MachineRequest | undefined {
+  async get(id: string, user: string, any = false): Promise<MachineRequest | undefined> {
     const entry = this.entries.get(id);
-    return entry && (any || entry.user === user) ? entry.view : undefined;
+    if (entry) return any || entry.user === user ? entry.view : undefined;
+    const record = await this.record(id);
+    if (!record || (!any && record.user !== user)) return undefined;
+    const view: MachineRequest = { id, type: record.type, state: record.state, ...(record.error !== undefined ? { error: record.error } : {}) };
+    if (record.state !== 'allocated' || !record.machineId) return view;
+    // the machine as its user sees it, while it is still theirs
+    const { machines } = await request(this.bus, subjects.machines.list, { user: record.user });
+    const listed = machines.find((m) => m.id === record.machineId);
+    const machine = listed ? listedMachine(listed) : undefined;
+    return machine ? { ...view, machine } : view;
+  }
+
+  /** The KV record of a request another gateway (or this one before a restart) took. */
+  private async record(id: string): Promise<RequestRecord | undefined> {
+    if (!this.kv || !/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    return (await this.kv.get(id))?.value;
+  }
+
+  /** Writes the end of a queued request to KV (best effort, after the fact, and after its queued record). */
+  private recordEnd(id: string, end: Parameters<typeof recordRequestEnd>[2], after?: Promise<unknown>): void {
+    const kv = this.kv;
+    if (!kv) return;
+    void (after ?? Promise.resolve())
+      .then(() => recordRequestEnd(kv, id, end))
+      .catch((err: unknown) => this.log.warn({ err, requestId: id }, 'recording the end of a queued request failed'));
   }
 
   /**
@@ -98,7 +136,8 @@ export class RequestTable {
    */
   async cancel(id: string, user: string, any = false): Promise<'cancelled' | 'unknown' | 'finished'> {
     const entry = this.entries.get(id);
-    if (!entry || (!any && entry.user !== user)) return 'unknown';
+    if (!entry) return this.cancelElsewhere(id, user, any);
+    if (!any && entry.user !== user) return 'unknown';
     if (entry.view.state !== 'queued') return 'finished';
     entry.cancelling = true;
     const { cancelled } = await request(this.bus, subjects.machines.cancel, { requestId: id });
@@ -108,6 +147,18 @@ export class RequestTable {
     }
     // the allocation rejects with the cancellation; wait so a GET right after sees it
     await entry.outcome?.catch(() => undefined);
+    return 'cancelled';
+  }
+
+  /** Cancels a queued request another gateway took (or this one, before a restart). */
+  private async cancelElsewhere(id: string, user: string, any: boolean): Promise<'cancelled' | 'unknown' | 'finished'> {
+    const record = await this.record(id);
+    if (!record || (!any && record.user !== user)) return 'unknown';
+    if (record.state !== 'queued') return 'finished';
+    const { cancelled } = await request(this.bus, subjects.machines.cancel, { requestId: id });
+    if (!cancelled) return 'finished';
+    // the pool manager records the end as well; whichever writes first wins
+    this.recordEnd(id, { state: 'cancelled', error: 'cancelled' });
     return 'cancelled';
   }
 
@@ -125,6 +176,7 @@ export class RequestTable {
   private served(entry: Entry, machine: Machine): Machine {
     const { position, launching: _launching, ...view } = entry.view;
     entry.view = { ...view, state: 'allocated', machine };
+    if (position !== undefined) this.recordEnd(view.id, { state: 'allocated', machineId: machine.id }, entry.recorded);
     // served at once: the 201 carries the machine and no request id, so there is nothing to look up later
     if (position === undefined) this.entries.delete(view.id);
     else this.forgetLater(view.id);
@@ -135,8 +187,12 @@ export class RequestTable {
     const wasQueued = entry.view.position !== undefined;
     const { position: _position, launching: _launching, ...view } = entry.view;
     const message = err instanceof HearthError ? err.message : 'internal error';
-    entry.view = { ...view, state: entry.cancelling ? 'cancelled' : 'failed', error: message };
+    // cancelled here, or through another gateway (the pool manager's CONFLICT names the request)
+    const cancelled = entry.cancelling || (err instanceof HearthError && err.code === 'CONFLICT' && err.details?.['requestId'] === view.id);
+    const state = cancelled ? 'cancelled' : 'failed';
+    entry.view = { ...view, state, error: message };
     if (wasQueued) {
+      this.recordEnd(view.id, { state, error: message }, entry.recorded);
       // the pool manager announces allocations; a queued request that ends otherwise is announced here
       publishMachineEvent(this.bus, {
         kind: 'failed',
@@ -144,7 +200,7 @@ export class RequestTable {
         requestId: view.id,
         type: view.type,
         user: entry.user,
-        reason: entry.cancelling ? 'cancelled' : message,
+        reason: cancelled ? 'cancelled' : message,
       });
       this.log.info({ requestId: view.id, user: entry.user, state: entry.view.state, reason: message }, 'queued machine request ended without a machine');
       this.forgetLater(view.id);

@@ -44,7 +44,7 @@ export const machineRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
 
   app.get('/requests/:id', { schema: { tags: ['machines'], summary: 'a machine request', params: IdParams, response: { 200: MachineRequest, ...errorReplies } } }, async (req) => {
     const { user } = principalOf(req);
-    const found = ctx.requests.get(req.params.id, user.name, user.role === 'admin');
+    const found = await ctx.requests.get(req.params.id, user.name, user.role === 'admin');
     if (!found) throw notFound(`no request ${req.params.id}`);
     return found;
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HearthError, publishMachineEvent, recordUsage, type AllocateReply, type AllocateRequest, type MachineRecord, type RequestContext } from '@hearth/bus';
+import { HearthError, publishMachineEvent, recordRequestEnd, recordUsage, type AllocateReply, type AllocateRequest, type MachineRecord, type RequestContext } from '@hearth/bus';
 import { OwnerTag } from '@hearth/clouds';
 import { chooseMachine, type CloudView } from '../domain/choose-machine.js';
 import type { Engine } from '../engine.js';
@@ -153,6 +153,8 @@ export class Allocator {
       }),
       'recording usage',
     );
+    // a request that waited has a record (its gateway wrote it queued): it ends here even if that gateway is gone
+    if (!warm) this.background(recordRequestEnd(engine.requests, requestId, { state: 'allocated', machineId: machine.id }), 'recording the served request');
     engine.metrics.allocations.inc({ type: machine.type, cloud: machine.cloud, warm: String(warm) });
     engine.metrics.waitSeconds.observe({ type: machine.type, warm: String(warm) }, waitedMs / 1000);
     publishMachineEvent(engine.bus, { kind: 'allocated', at: Date.now(), machineId: machine.id, requestId, type: machine.type, user: request.user });
@@ -188,14 +190,14 @@ export class Allocator {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         if (launch !== undefined) this.handOver(launch);
-        reject(this.expired(request));
+        reject(this.ended(requestId, this.expired(request)));
         return;
       }
       const timer = setTimeout(() => {
         engine.queue.remove(requestId);
         this.announcePositions(request.type);
         if (waiter.launch !== undefined) this.handOver(waiter.launch);
-        reject(this.expired(request));
+        reject(this.ended(requestId, this.expired(request)));
       }, remaining);
       const waiter: Waiter = {
         requestId,
@@ -210,7 +212,7 @@ export class Allocator {
         fail: (err: Error) => {
           clearTimeout(timer);
           if (waiter.launch !== undefined) this.handOver(waiter.launch);
-          reject(err);
+          reject(this.ended(requestId, err));
         },
       };
       const position = front ? engine.queue.requeue(waiter) : engine.queue.add(waiter);
@@ -230,6 +232,13 @@ export class Allocator {
     if (!machine || (machine.state !== 'launching' && machine.state !== 'booting')) return;
     const next = this.engine.queue.assignLaunch(machine.type, machine.region, machineId);
     if (next) publishMachineEvent(this.engine.bus, { kind: 'launching', at: Date.now(), machineId, type: machine.type, requestId: next.requestId, user: next.request.user });
+  }
+
+  /** Records how a queued request ended without a machine (cancelled, expired, stopping); returns the error. */
+  private ended(requestId: string, err: Error): Error {
+    const cancelled = err instanceof HearthError && err.code === 'CONFLICT';
+    this.background(recordRequestEnd(this.engine.requests, requestId, { state: cancelled ? 'cancelled' : 'failed', error: err.message }), 'recording the end of a request');
+    return err;
   }
 
   private expired(request: AllocateRequest): HearthError {

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addUser, apiToken, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+// Queued requests are recorded in KV `requests`: any gateway replica answers for them, and the
+// pool manager records how they ended, also when the gateway that took one has stopped.
+let nats: TestNatsServer;
+let pm: TestPoolManager;
+let gw: TestGateway;
+let ada: string;
+let bob: string;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  pm = await startPoolManager(nats.url, [
+    ...machineType(0, 'batch'),
+    // machines that take a while to boot, so a request stays queued for a moment
+    ...simCloud(0, 'sim-slow', ['bootTimeMs.meanMs=1500']),
+    ...pool(0, 'batch', 'sim-slow', 0, 4),
+  ]);
+  gw = await startGateway({ natsUrl: nats.url });
+  const admin = await apiToken(gw.url, 'admin', gw.adminPassword);
+  ada = await addUser(gw.url, admin, { name: 'ada', password: 'ada lovelace 1815' });
+  bob = await addUser(gw.url, admin, { name: 'bob', password: 'bob the builder 1999' });
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await pm?.cleanup();
+  await nats?.cleanup();
+});
+
+const call = (token: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> =>
+  fetch(`${gw.url}/api/v1${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+
+interface MachineView {
+  id: string;
+  type: string;
+  user: string;
+  state: string;
+  sshCommand: string;
+}
+
+describe('queued requests behind several gateways', () => {
+  it('answers GET and DELETE /requests/:id on a replica that did not take the request, and after the one that did has stopped', async () => {
+    const other = await startGateway({ natsUrl: nats.url });
+    const on = (g: TestGateway, token: string, path: string, method = 'GET'): Promise<Response> =>
+      fetch(`${g.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+    try {
+      // 1. queued on the first gateway, followed to its end on the other
+      const res = await call(ada, '/machines', { method: 'POST', body: { type: 'batch', sshPublicKey: userKey } });
+      expect(res.status).toBe(202);
+      const { request } = (await res.json()) as { request: { id: string } };
+      expect(await (await on(other, ada, `/requests/${request.id}`)).json()).toMatchObject({ id: request.id, type: 'batch', state: 'queued' });
+      expect((await on(other, bob, `/requests/${request.id}`)).status).toBe(404);
+      const done = await waitFor(async () => {
+        const r = (await (await on(other, ada, `/requests/${request.id}`)).json()) as { state: string; machine?: MachineView };
+        return r.state === 'allocated' ? r : undefined;
+      }, { what: 'the other gateway to see the request allocated', timeoutMs: 15_000 });
+      expect(done.machine).toMatchObject({ type: 'batch', user: 'ada', state: 'allocated', sshCommand: expect.stringMatching(/^ssh /) });
+
+      // 2. queued on the first, cancelled through the other: both say cancelled
+      const second = (await (await call(ada, '/machines', { method: 'POST', body: { type: 'batch', sshPublicKey: userKey } })).json()) as { request: { id: string } };
+      expect((await on(other, bob, `/requests/${second.request.id}`, 'DELETE')).status).toBe(404);
+      expect((await on(other, ada, `/requests/${second.request.id}`, 'DELETE')).status).toBe(204);
+      await waitFor(async () => ((await (await call(ada, `/requests/${second.request.id}`)).json()) as { state: string }).state === 'cancelled', {
+        what: 'the first gateway to see the cancel',
+      });
+      expect(await (await on(other, ada, `/requests/${second.request.id}`)).json()).toMatchObject({ state: 'cancelled' });
+      expect((await on(other, ada, `/requests/${second.request.id}`, 'DELETE')).status).toBe(409);
+
+      // 3. queued on the other, which then stops: the pool manager records the end, and this gateway answers
+      const third = (await (await fetch(`${other.url}/api/v1/machines`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ada}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'batch', sshPublicKey: userKey }),
+      })).json()) as { request: { id: string } };
+      await other.stop();
+      const ended = await waitFor(async () => {
+        const r = (await (await call(ada, `/requests/${third.request.id}`)).json()) as { state: string; machine?: MachineView };
+        return r.state !== 'queued' ? r : undefined;
+      }, { what: 'the request of the stopped gateway to end', timeoutMs: 15_000 });
+      expect(ended).toMatchObject({ state: 'allocated', machine: { type: 'batch', user: 'ada' } });
+    } finally {
+      await other.stop().catch(() => undefined);
+    }
+  });
+});
+
