@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buckets, openKv, RequestRecord } from '@hearth/bus';
 import { addUser, apiToken, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
 import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
@@ -91,5 +93,19 @@ describe('queued requests behind several gateways', () => {
       await other.stop().catch(() => undefined);
     }
   });
-});
 
+  it('ends, as failed, a request left queued by a pool manager that died, when the next one starts', async () => {
+    // what a crash leaves: the record written queued, and nobody waiting for it any more
+    const kv = await openKv(pm.bus, buckets.requests, RequestRecord);
+    const id = randomUUID();
+    const now = Date.now();
+    await kv.create(id, { id, user: 'ada', type: 'batch', state: 'queued', createdAt: now, updatedAt: now });
+    expect(await (await call(ada, `/requests/${id}`)).json()).toMatchObject({ state: 'queued' });
+    await pm.restart();
+    expect(await (await call(ada, `/requests/${id}`)).json()).toMatchObject({
+      id,
+      state: 'failed',
+      error: 'the pool manager restarted while the request waited; request a machine again',
+    });
+  });
+});

@@ -3,7 +3,7 @@ import { buckets, busOptionsFrom, connectBus, createService, ensureStorage, open
 import { createMetricsRegistry, startMetricsServer, type Logger, type MetricsServer } from '@hearth/log';
 import { loadOrCreateKeyPair } from '@hearth/ssh';
 import { Allocator } from './allocate/allocator.js';
-import { RequestQueue } from './allocate/request-queue.js';
+import { endRequestsLeftQueued, RequestQueue } from './allocate/request-queue.js';
 import { serveEndpoints } from './api/endpoints.js';
 import { createClouds } from './clouds.js';
 import type { PoolManagerConfig } from './config.js';
@@ -67,6 +67,8 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
     key,
     kick: () => undefined,
   };
+  // before the endpoints: every record still queued now belongs to a process that is gone
+  await endRequestsLeftQueued(engine.requests, log);
   const controller = new Controller(engine, [new CloudHealth(), new WatchBoot(), new LaunchDeficit(), new DeleteMachines(), new SweepLeaks(settings.leakSweepIntervalMs), new ReclaimIdle()], settings.reconcileIntervalMs);
   engine.kick = () => controller.kick();
   const allocator = new Allocator(engine);

@@ -1,4 +1,5 @@
-import type { AllocateRequest } from '@hearth/bus';
+import { recordRequestEnd, type AllocateRequest, type RequestRecord, type TypedKv } from '@hearth/bus';
+import type { Logger } from '@hearth/log';
 
 /** A request waiting for a ready machine of its type. */
 export interface Waiter {
@@ -90,4 +91,22 @@ export class RequestQueue {
   all(): Waiter[] {
     return [...this.queues.values()].flat();
   }
+}
+
+/**
+ * At start, no request waits here yet: a record still `queued` in KV is one the last process
+ * held when it died (a stop ends its waiters and records that). It is ended as failed, so
+ * GET /requests/:id says so instead of "queued" until the record expires. (One pool manager
+ * serves an installation; with replicas behind a lease, only the one taking over may do this.)
+ * @returns how many were ended
+ */
+export async function endRequestsLeftQueued(kv: TypedKv<typeof RequestRecord>, log: Logger): Promise<number> {
+  let ended = 0;
+  for (const id of await kv.keys()) {
+    const record = await kv.get(id).catch(() => undefined);
+    if (record?.value.state !== 'queued') continue;
+    if (await recordRequestEnd(kv, id, { state: 'failed', error: 'the pool manager restarted while the request waited; request a machine again' })) ended++;
+  }
+  if (ended > 0) log.warn({ requests: ended }, 'queued requests of the previous process ended as failed');
+  return ended;
 }
