@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startGateway, type MachineView, type TestGateway } from '../helpers/gateway.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
 import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -38,14 +38,8 @@ const json = <T>(r: Result): T => {
   return JSON.parse(r.stdout) as T;
 };
 
-interface MachineJson {
-  id: string;
-  type: string;
-  user: string;
-  state: string;
-  connect: { host: string; port: number; user: string; jump?: string };
-  sshCommand: string;
-}
+/** `--json` prints machines as the API shows them. */
+type MachineJson = MachineView;
 
 describe('hearth user and admin verbs against a real gateway, pool manager and nats-server', () => {
   let nats: TestNatsServer;

@@ -116,3 +116,22 @@ export async function expectProblem(res: Response, status: number): Promise<Prob
   expect(body).toMatchObject({ type: 'about:blank', status, requestId: res.headers.get('x-request-id') });
   return body;
 }
+
+/** A call to the gateway at `url` with a Bearer token; `body` is sent as JSON. */
+export function apiCall(url: string, token: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+  return fetch(`${url}/api/v1${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+}
+
+/** A machine as the API shows it to its user (the fields tests look at). */
+export interface MachineView {
+  id: string;
+  type: string;
+  user: string;
+  state: string;
+  connect: { host: string; port: number; user: string; jump?: string };
+  sshCommand: string;
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { addUser, apiToken, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { addUser, apiCall, apiToken, startGateway, type MachineView, type TestGateway } from '../helpers/gateway.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
 import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -33,21 +33,7 @@ afterAll(async () => {
   await nats?.cleanup();
 });
 
-const call = (token: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> =>
-  fetch(`${gw.url}/api/v1${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-
-interface MachineView {
-  id: string;
-  type: string;
-  user: string;
-  state: string;
-  connect: { host: string; port: number; user: string; jump?: string };
-  sshCommand: string;
-}
+const call = (token: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> => apiCall(gw.url, token, path, init);
 
 /** A websocket on /api/v1/events collecting every message. */
 async function listen(token: string): Promise<{ messages: { topic: string; event: Record<string, unknown> }[]; close(): void }> {

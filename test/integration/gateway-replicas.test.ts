@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buckets, openKv, RequestRecord } from '@hearth/bus';
-import { addUser, apiToken, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { addUser, apiCall, apiToken, startGateway, type MachineView, type TestGateway } from '../helpers/gateway.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
 import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -34,26 +34,12 @@ afterAll(async () => {
   await nats?.cleanup();
 });
 
-const call = (token: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> =>
-  fetch(`${gw.url}/api/v1${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-
-interface MachineView {
-  id: string;
-  type: string;
-  user: string;
-  state: string;
-  sshCommand: string;
-}
+const call = (token: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> => apiCall(gw.url, token, path, init);
 
 describe('queued requests behind several gateways', () => {
   it('answers GET and DELETE /requests/:id on a replica that did not take the request, and after the one that did has stopped', async () => {
     const other = await startGateway({ natsUrl: nats.url });
-    const on = (g: TestGateway, token: string, path: string, method = 'GET'): Promise<Response> =>
-      fetch(`${g.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+    const on = (g: TestGateway, token: string, path: string, method = 'GET'): Promise<Response> => apiCall(g.url, token, path, { method });
     try {
       // 1. queued on the first gateway, followed to its end on the other
       const res = await call(ada, '/machines', { method: 'POST', body: { type: 'batch', sshPublicKey: userKey } });
@@ -78,11 +64,9 @@ describe('queued requests behind several gateways', () => {
       expect((await on(other, ada, `/requests/${second.request.id}`, 'DELETE')).status).toBe(409);
 
       // 3. queued on the other, which then stops: the pool manager records the end, and this gateway answers
-      const third = (await (await fetch(`${other.url}/api/v1/machines`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ada}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'batch', sshPublicKey: userKey }),
-      })).json()) as { request: { id: string } };
+      const third = (await (await apiCall(other.url, ada, '/machines', { method: 'POST', body: { type: 'batch', sshPublicKey: userKey } })).json()) as {
+        request: { id: string };
+      };
       await other.stop();
       const ended = await waitFor(async () => {
         const r = (await (await call(ada, `/requests/${third.request.id}`)).json()) as { state: string; machine?: MachineView };

@@ -4,7 +4,6 @@ import type { Logger } from '@hearth/log';
 import type { Machine, MachineRequest } from '../schemas.js';
 import { listedMachine, servedMachine } from './machine-view.js';
 
-
 /** A finished request stays readable this long (GET /api/v1/requests/:id). */
 const keepFinishedMs = 15 * 60_000;
 

@@ -57,8 +57,9 @@ export class LaunchDeficit implements Reconciler {
         // stands for a cloud call under way, never for one queued behind minutes of others
         // (which the one-minute rule for unfinished launches would fail); the rest follow
         // in the next passes as slots free up
-        const take = Math.min(n, slots.get(cloudName) ?? cloud.launches.free);
-        slots.set(cloudName, (slots.get(cloudName) ?? cloud.launches.free) - take);
+        const left = slots.get(cloudName) ?? cloud.launches.free;
+        const take = Math.min(n, left);
+        slots.set(cloudName, left - take);
         if (take < n) deferred = true;
         for (let i = 0; i < take; i++) launches.push(this.launch(engine, cloud, type));
       }
