@@ -1,34 +1,11 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { redactLine } from './redact.js';
 
 export type { Logger } from 'pino';
 
 /** Log levels accepted in configuration. */
 export const LogLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LogLevels)[number];
-
-/**
- * Field paths whose values never reach a log line. Secrets travel in config objects,
- * request bodies and headers; every service logs through this list.
- */
-export const redactedPaths: readonly string[] = [
-  'password',
-  '*.password',
-  'token',
-  '*.token',
-  'secret',
-  '*.secret',
-  'privateKey',
-  '*.privateKey',
-  'credentials',
-  '*.credentials',
-  'authorization',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers.cookie',
-  'nats.pass',
-  'nats.token',
-];
 
 export interface CreateLoggerOptions {
   /** Service name; becomes the `service` field of every line. */
@@ -42,7 +19,7 @@ export interface CreateLoggerOptions {
 
 /**
  * The one logger setup for all Hearth services: JSON lines (pino), ISO timestamps,
- * `service` bound, secrets redacted. Pass children down (`log.child({ machineId })`),
+ * `service` bound, secrets redacted (see redact.ts). Pass children down (`log.child({ machineId })`),
  * never create a second root logger in a module.
  */
 export function createLogger(opts: CreateLoggerOptions): Logger {
@@ -51,7 +28,7 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
       level: opts.level ?? 'info',
       base: { service: opts.service, pid: process.pid, ...opts.bindings },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: [...redactedPaths], censor: '[redacted]' },
+      hooks: { streamWrite: redactLine },
       formatters: { level: (label) => ({ level: label }) },
     },
     opts.destination ?? stdoutDestination(),

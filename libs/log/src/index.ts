@@ -1,4 +1,5 @@
-export { createLogger, fileDestination, LogLevels, redactedPaths } from './create-logger.js';
+export { createLogger, fileDestination, LogLevels } from './create-logger.js';
+export { censor, redactLine, secretKeys } from './redact.js';
 export type { CreateLoggerOptions, LogLevel, Logger } from './create-logger.js';
 export {
   Counter,
