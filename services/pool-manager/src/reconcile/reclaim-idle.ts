@@ -1,6 +1,6 @@
 import { publishMachineEvent, recordUsage, type MachineRecord } from '@hearth/bus';
 import type { Engine } from '../engine.js';
-import { breather, forEachLimited, type Reconciler } from './reconciler.js';
+import { Breather, forEachLimited, type Reconciler } from './reconciler.js';
 
 /** CPU use below this share of one core over a probe interval counts as idle. */
 const busyShare = 0.02;
@@ -29,24 +29,23 @@ export class ReclaimIdle implements Reconciler {
     if (now - this.scannedAt < Math.min(activityProbeIntervalMs / 4, 5_000)) return {};
     this.scannedAt = now;
     const due: MachineRecord[] = [];
-    const pause = breather();
+    const slice = new Breather();
     for (const id of this.probedAt.keys()) {
-      await pause();
+      if (slice.due()) await slice.turn();
       if (engine.machines.get(id)?.state !== 'allocated') {
         this.probedAt.delete(id);
         this.seen.delete(id);
       }
     }
     for (const m of engine.machines.inState('allocated')) {
-      await pause();
+      if (slice.due()) await slice.turn();
       // a warned machine is looked at again once its reclaim time has come, probe due or not
       if (now - (this.probedAt.get(m.id) ?? 0) >= activityProbeIntervalMs || (m.reclaimAt !== undefined && now >= m.reclaimAt)) due.push(m);
     }
     // probes that answer at once (the sim cloud, a cached session) would otherwise run as one
     // long chain of microtasks, holding up every request until the last one is done
-    const breathe = breather(200);
     await forEachLimited(due, 16, async (m) => {
-      await breathe();
+      if (slice.due()) await slice.turn();
       await this.check(engine, m);
     });
     return {};

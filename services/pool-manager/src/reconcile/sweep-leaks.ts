@@ -2,7 +2,7 @@ import { OwnerTag, type Instance } from '@hearth/clouds';
 import type { MachineRecord } from '@hearth/bus';
 import type { Cloud } from '../clouds.js';
 import type { Engine } from '../engine.js';
-import { breather, type Reconciler } from './reconciler.js';
+import { Breather, type Reconciler } from './reconciler.js';
 import { failMachine } from './fail-machine.js';
 
 /**
@@ -31,9 +31,9 @@ export class SweepLeaks implements Reconciler {
     // records read before the listings, in one walk over the index for every cloud: a ready
     // record's instance existed when the cloud was asked
     const byCloud = new Map<string, MachineRecord[]>();
-    const pause = breather(5_000);
+    const slice = new Breather();
     for (const m of engine.machines.all()) {
-      await pause();
+      if (slice.due()) await slice.turn();
       let list = byCloud.get(m.cloud);
       if (!list) byCloud.set(m.cloud, (list = []));
       list.push(m);
@@ -59,9 +59,9 @@ export class SweepLeaks implements Reconciler {
     const absent = new Set<string>();
     this.absent.set(cloud.name, absent);
     const known = new Set<string>();
-    const pause = breather();
+    const slice = new Breather();
     for (const m of records) {
-      await pause();
+      if (slice.due()) await slice.turn();
       if (m.cloudRef) known.add(m.cloudRef);
       if (m.cloudRef && (m.state === 'ready' || m.state === 'allocated') && !byRef.has(m.cloudRef)) {
         // missing from two listings in a row: one listing of an eventually consistent cloud
@@ -78,7 +78,7 @@ export class SweepLeaks implements Reconciler {
     const seen = this.seen.get(cloud.name) ?? new Set<string>();
     const sightings = new Set<string>();
     for (const instance of instances) {
-      await pause();
+      if (slice.due()) await slice.turn();
       if (known.has(instance.ref.id) || instance.state === 'deleting') continue;
       const machineId = instance.tags[OwnerTag.Machine];
       const record = machineId ? engine.machines.get(machineId) : undefined;
