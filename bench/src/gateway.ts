@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request as httpRequest } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { generateKeyPair } from '@hearth/ssh';
 import { startNats } from './nats-server.js';
 import { freePort, startService, type ServiceProcess } from './service-process.js';
-import { percentiles, report } from './stats.js';
+import { pacedLoad } from './paced-load.js';
+import { report } from './stats.js';
 
 /**
  * `gateway`: a warm request → answer over HTTP. nats-server, the pool manager (one sim cloud
@@ -166,48 +166,19 @@ function load(url: string, tokens: string[], amount: number): Promise<autocannon
   });
 }
 
-/**
- * An open loop with evenly spaced arrivals: request i is due at start + i/rate and its
- * latency counts from when it was due (so a stalled server is not hidden by requests that
- * were sent late), over at most `connections` kept-alive sockets, each as its own user.
- */
+/** The open loop (see paced-load.ts): `rate` requests a second, evenly spaced, over the 200 connections, each as its own user. */
 async function paced(url: string, tokens: string[], amount: number, rate: number, share: number): Promise<Record<string, string | number>> {
-  const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const target = new URL(`${url}/api/v1/machines`);
   const body = JSON.stringify({ type, sshPublicKey: key });
-  const latencies: number[] = [];
-  const statuses = new Map<number, number>();
-  const send = (i: number, due: number): Promise<void> =>
-    new Promise((resolve) => {
-      const req = httpRequest(
-        { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${tokens[i % tokens.length]}` } },
-        (res) => {
-          res.resume();
-          res.on('end', () => {
-            latencies.push(performance.now() - due);
-            statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
-            resolve();
-          });
-        },
-      );
-      req.on('error', () => {
-        statuses.set(0, (statuses.get(0) ?? 0) + 1);
-        resolve();
-      });
-      req.end(body);
-    });
-  const start = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < amount; i++) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    inFlight.push(send(i, due));
-  }
-  await Promise.all(inFlight);
-  const seconds = (performance.now() - start) / 1000;
-  agent.destroy();
-  const p = percentiles(latencies);
+  const request = (connection: number): Buffer =>
+    Buffer.from(
+      `POST ${target.pathname} HTTP/1.1\r\nhost: ${target.host}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `authorization: Bearer ${tokens[connection % tokens.length] ?? ''}\r\n\r\n${body}`,
+    );
+  const { statuses, latency: p, seconds, timeline } = await pacedLoad({ host: target.hostname, port: Number(target.port), request, connections, amount, rate });
+  // beside the services' logs (and CPU profiles), for finding what held up the slow requests
+  const logDir = process.env['HEARTH_BENCH_LOG_DIR'];
+  if (logDir) await writeFile(join(logDir, `paced-${Math.round(share * 100)}.json`), JSON.stringify(timeline));
   const other = [...statuses].filter(([status]) => status !== 201 && status !== 202).reduce((sum, [, n]) => sum + n, 0);
   return {
     case: `open loop, ${connections} clients, evenly spaced, ${Math.round(share * 100)}% of saturation`,
