@@ -57,6 +57,8 @@ describe('queued requests behind several gateways', () => {
       const second = (await (await call(ada, '/machines', { method: 'POST', body: { type: 'batch', sshPublicKey: userKey } })).json()) as { request: { id: string } };
       expect((await on(other, bob, `/requests/${second.request.id}`, 'DELETE')).status).toBe(404);
       expect((await on(other, ada, `/requests/${second.request.id}`, 'DELETE')).status).toBe(204);
+      // read after write: the replica that answered 204 has recorded the end already
+      expect(await (await on(other, ada, `/requests/${second.request.id}`)).json()).toMatchObject({ state: 'cancelled' });
       await waitFor(async () => ((await (await call(ada, `/requests/${second.request.id}`)).json()) as { state: string }).state === 'cancelled', {
         what: 'the first gateway to see the cancel',
       });

@@ -228,14 +228,16 @@ export class KvIndex<S extends TSchema> {
  * (compare-and-set on the queued record; a request nobody recorded as queued is left alone).
  * Both the gateway that took the request and the pool manager that ended it call this:
  * whichever writes first wins, the other finds it ended.
+ * @param read the record as just read, when the caller has it (saves reading it again)
  * @returns false when there was nothing to write
  */
 export async function recordRequestEnd(
   kv: TypedKv<typeof RequestRecord>,
   id: string,
   end: { state: 'allocated' | 'failed' | 'cancelled'; machineId?: string; error?: string },
+  read?: Revisioned<Static<typeof RequestRecord>>,
 ): Promise<boolean> {
-  const current = await kv.get(id);
+  const current = read ?? (await kv.get(id));
   if (!current || current.value.state !== 'queued') return false;
   try {
     await kv.update(id, { ...current.value, ...end, updatedAt: Date.now() }, current.revision);

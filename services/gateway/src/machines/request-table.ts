@@ -156,8 +156,14 @@ export class RequestTable {
     if (record.state !== 'queued') return 'finished';
     const { cancelled } = await request(this.bus, subjects.machines.cancel, { requestId: id });
     if (!cancelled) return 'finished';
-    // the pool manager records the end as well; whichever writes first wins
-    this.recordEnd(id, { state: 'cancelled', error: 'cancelled' });
+    // the pool manager records the end as well; whichever writes first wins. Awaited, so a GET
+    // right after the 204, on any gateway, finds the request ended
+    const kv = this.kv;
+    if (kv) {
+      await recordRequestEnd(kv, id, { state: 'cancelled', error: 'cancelled' }).catch((err: unknown) =>
+        this.log.warn({ err, requestId: id }, 'recording the end of a queued request failed'),
+      );
+    }
     return 'cancelled';
   }
 

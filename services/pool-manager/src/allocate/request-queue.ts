@@ -105,7 +105,7 @@ export async function endRequestsLeftQueued(kv: TypedKv<typeof RequestRecord>, l
   for (const id of await kv.keys()) {
     const record = await kv.get(id).catch(() => undefined);
     if (record?.value.state !== 'queued') continue;
-    if (await recordRequestEnd(kv, id, { state: 'failed', error: 'the pool manager restarted while the request waited; request a machine again' })) ended++;
+    if (await recordRequestEnd(kv, id, { state: 'failed', error: 'the pool manager restarted while the request waited; request a machine again' }, record)) ended++;
   }
   if (ended > 0) log.warn({ requests: ended }, 'queued requests of the previous process ended as failed');
   return ended;
