@@ -19,7 +19,10 @@ export interface PacedLoad {
   request(connection: number): Buffer;
   connections: number;
   amount: number;
-  /** Offered requests per second. */
+  /**
+   * Offered requests per second; Infinity makes it a closed loop: every connection sends its
+   * next request as soon as its last is answered, and latency counts from sending.
+   */
   rate: number;
 }
 
@@ -118,7 +121,9 @@ export async function pacedLoad(load: PacedLoad): Promise<PacedResult> {
   let answered = 0;
   let finished: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finished = resolve));
-  const run = (connection: Connection, due: number): void => {
+  const run = (connection: Connection, dueOrNow: number): void => {
+    // NaN: a closed loop's next request, due the moment it is sent
+    const due = Number.isNaN(dueOrNow) ? performance.now() : dueOrNow;
     void connection.send().then((status) => {
       const ms = performance.now() - due;
       latencies.push(ms);
@@ -131,7 +136,14 @@ export async function pacedLoad(load: PacedLoad): Promise<PacedResult> {
     });
   };
   const start = performance.now();
-  for (let i = 0; i < load.amount; i++) {
+  const closed = load.rate === Infinity;
+  if (closed) {
+    // each connection is its own client; the backlog hands the rest out as answers come
+    let sent = 0;
+    for (; sent < Math.min(load.amount, connections.length); sent++) run(idle.pop() as Connection, performance.now());
+    for (; sent < load.amount; sent++) backlog.push(Number.NaN);
+  }
+  for (let i = 0; i < load.amount && !closed; i++) {
     const due = start + (i * 1000) / load.rate;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
