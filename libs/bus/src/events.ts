@@ -114,20 +114,24 @@ class UsageWriter {
   }
 }
 
-/** Calls `handler` with every valid machine event; invalid ones are dropped. Returns an unsubscribe. */
-export function onMachineEvents(bus: Bus, handler: (event: MachineEvent) => void): () => void {
-  const sub = bus.nc.subscribe(subjects.machines.events, {
-    callback: (err, msg) => {
-      if (err) return;
-      try {
-        const value: unknown = msg.json();
-        if (schemaIssues(MachineEvent, value).length === 0) handler(value as MachineEvent);
-      } catch {
-        // not JSON: not ours
-      }
-    },
-  });
-  return () => sub.unsubscribe();
+/**
+ * Calls `handler` with every valid machine event, or only those of `kinds` (each kind is its
+ * own subject, so the others are never sent here: a warm allocation's `allocated` event costs
+ * a subscriber that wants only queue positions nothing). Invalid ones are dropped. Returns an
+ * unsubscribe.
+ */
+export function onMachineEvents(bus: Bus, handler: (event: MachineEvent) => void, kinds?: readonly MachineEvent['kind'][]): () => void {
+  const callback = (err: Error | null, msg: { json(): unknown }): void => {
+    if (err) return;
+    try {
+      const value: unknown = msg.json();
+      if (schemaIssues(MachineEvent, value).length === 0) handler(value as MachineEvent);
+    } catch {
+      // not JSON: not ours
+    }
+  };
+  const subs = (kinds ? kinds.map((kind) => `${subjects.machines.eventPrefix}.${kind}`) : [subjects.machines.events]).map((subject) => bus.nc.subscribe(subject, { callback }));
+  return () => subs.forEach((sub) => sub.unsubscribe());
 }
 
 /**

@@ -53,7 +53,8 @@ export class RequestTable {
   /** Subscribes to machine events; resolves once the server has the subscription. */
   async start(): Promise<void> {
     this.kv = await openKv(this.bus, buckets.requests, RequestRecord);
-    this.unsubscribe = onMachineEvents(this.bus, (event) => this.onEvent(event));
+    // only what changes a queued request's view; its end comes with the allocation's reply
+    this.unsubscribe = onMachineEvents(this.bus, (event) => this.onEvent(event), ['queued', 'position', 'launching']);
     await this.bus.nc.flush();
   }
 
