@@ -1,36 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { addUser, apiCall, apiToken, startGateway, type MachineView, type TestGateway } from '../helpers/gateway.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
-import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
+import { apiCall, startGateway, type MachineView, type TestGateway } from '../helpers/gateway.js';
+import { startGatewayStack, type GatewayStack } from '../helpers/gateway-stack.js';
+import { machineType, pool, simCloud, userKey } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-let nats: TestNatsServer;
-let pm: TestPoolManager;
+let stack: GatewayStack;
 let gw: TestGateway;
 let admin: string;
 let ada: string;
 let bob: string;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  pm = await startPoolManager(nats.url, [
+  stack = await startGatewayStack([
     ...machineType(0, 'analysis'),
     ...machineType(1, 'gpu'),
     ...simCloud(0, 'sim-a'),
     ...pool(0, 'analysis', 'sim-a', 2, 6),
     ...pool(1, 'gpu', 'sim-a', 0, 2),
   ]);
-  gw = await startGateway({ natsUrl: nats.url });
-  admin = await apiToken(gw.url, 'admin', gw.adminPassword);
-  ada = await addUser(gw.url, admin, { name: 'ada', password: 'ada lovelace 1815' });
-  bob = await addUser(gw.url, admin, { name: 'bob', password: 'bob the builder 1999' });
+  ({ gw, admin, ada, bob } = stack);
 });
 
 afterAll(async () => {
-  await gw?.stop();
-  await pm?.cleanup();
-  await nats?.cleanup();
+  await stack?.stop();
 });
 
 const call = (token: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> => apiCall(gw.url, token, path, init);
@@ -167,7 +160,7 @@ describe('requests that find no machine', () => {
   let impatient: TestGateway;
 
   beforeAll(async () => {
-    impatient = await startGateway({ natsUrl: nats.url, set: ['gateway.requestWaitMs=1s'] });
+    impatient = await startGateway({ natsUrl: stack.nats.url, set: ['gateway.requestWaitMs=1s'] });
   });
   afterAll(async () => {
     await impatient?.stop();

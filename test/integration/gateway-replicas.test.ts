@@ -1,44 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buckets, openKv, RequestRecord } from '@hearth/bus';
-import { addUser, apiCall, apiToken, startGateway, type MachineView, type TestGateway } from '../helpers/gateway.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
-import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
+import { apiCall, startGateway, type MachineView, type TestGateway } from '../helpers/gateway.js';
+import { startGatewayStack, type GatewayStack } from '../helpers/gateway-stack.js';
+import { machineType, pool, simCloud, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // Queued requests are recorded in KV `requests`: any gateway replica answers for them, and the
 // pool manager records how they ended, also when the gateway that took one has stopped.
-let nats: TestNatsServer;
+let stack: GatewayStack;
 let pm: TestPoolManager;
 let gw: TestGateway;
 let ada: string;
 let bob: string;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  pm = await startPoolManager(nats.url, [
+  stack = await startGatewayStack([
     ...machineType(0, 'batch'),
     // machines that take a while to boot, so a request stays queued for a moment
     ...simCloud(0, 'sim-slow', ['bootTimeMs.meanMs=1500']),
     ...pool(0, 'batch', 'sim-slow', 0, 4),
   ]);
-  gw = await startGateway({ natsUrl: nats.url });
-  const admin = await apiToken(gw.url, 'admin', gw.adminPassword);
-  ada = await addUser(gw.url, admin, { name: 'ada', password: 'ada lovelace 1815' });
-  bob = await addUser(gw.url, admin, { name: 'bob', password: 'bob the builder 1999' });
+  ({ pm, gw, ada, bob } = stack);
 });
 
 afterAll(async () => {
-  await gw?.stop();
-  await pm?.cleanup();
-  await nats?.cleanup();
+  await stack?.stop();
 });
 
 const call = (token: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> => apiCall(gw.url, token, path, init);
 
 describe('queued requests behind several gateways', () => {
   it('answers GET and DELETE /requests/:id on a replica that did not take the request, and after the one that did has stopped', async () => {
-    const other = await startGateway({ natsUrl: nats.url });
+    const other = await startGateway({ natsUrl: stack.nats.url });
     const on = (g: TestGateway, token: string, path: string, method = 'GET'): Promise<Response> => apiCall(g.url, token, path, { method });
     try {
       // 1. queued on the first gateway, followed to its end on the other
