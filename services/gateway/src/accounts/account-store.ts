@@ -176,8 +176,7 @@ export class AccountStore {
     void write.finally(() => this.noting.delete(write));
   }
 
-  /** Whether the token with this id still exists (not revoked). */
-  /** True while the token exists and has not expired. */
+  /** True while the token with this id exists (not revoked) and has not expired. */
   async hasToken(id: string): Promise<boolean> {
     const record = this.knownTokens.get(id)?.value ?? (await this.tokens.get(id))?.value;
     return record !== undefined && !tokenExpired(record);

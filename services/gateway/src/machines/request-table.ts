@@ -121,11 +121,14 @@ export class RequestTable {
     return (await this.kv.get(id))?.value;
   }
 
-  /** Writes the end of a queued request to KV (best effort, after the fact, and after its queued record). */
-  private recordEnd(id: string, end: Parameters<typeof recordRequestEnd>[2], after?: Promise<unknown>): void {
+  /**
+   * Writes the end of a queued request to KV, after its queued record (`after`); best effort:
+   * a failure is logged. Resolves once written, for a caller that must answer after it.
+   */
+  private async recordEnd(id: string, end: Parameters<typeof recordRequestEnd>[2], after?: Promise<unknown>): Promise<void> {
     const kv = this.kv;
     if (!kv) return;
-    void (after ?? Promise.resolve())
+    await (after ?? Promise.resolve())
       .then(() => recordRequestEnd(kv, id, end))
       .catch((err: unknown) => this.log.warn({ err, requestId: id }, 'recording the end of a queued request failed'));
   }
@@ -159,12 +162,7 @@ export class RequestTable {
     if (!cancelled) return 'finished';
     // the pool manager records the end as well; whichever writes first wins. Awaited, so a GET
     // right after the 204, on any gateway, finds the request ended
-    const kv = this.kv;
-    if (kv) {
-      await recordRequestEnd(kv, id, { state: 'cancelled', error: 'cancelled' }).catch((err: unknown) =>
-        this.log.warn({ err, requestId: id }, 'recording the end of a queued request failed'),
-      );
-    }
+    await this.recordEnd(id, { state: 'cancelled', error: 'cancelled' });
     return 'cancelled';
   }
 
@@ -182,7 +180,7 @@ export class RequestTable {
   private served(entry: Entry, machine: Machine): Machine {
     const { position, launching: _launching, ...view } = entry.view;
     entry.view = { ...view, state: 'allocated', machine };
-    if (position !== undefined) this.recordEnd(view.id, { state: 'allocated', machineId: machine.id }, entry.recorded);
+    if (position !== undefined) void this.recordEnd(view.id, { state: 'allocated', machineId: machine.id }, entry.recorded);
     // served at once: the 201 carries the machine and no request id, so there is nothing to look up later
     if (position === undefined) this.entries.delete(view.id);
     else this.forgetLater(view.id);
@@ -198,7 +196,7 @@ export class RequestTable {
     const state = cancelled ? 'cancelled' : 'failed';
     entry.view = { ...view, state, error: message };
     if (wasQueued) {
-      this.recordEnd(view.id, { state, error: message }, entry.recorded);
+      void this.recordEnd(view.id, { state, error: message }, entry.recorded);
       // the pool manager announces allocations; a queued request that ends otherwise is announced here
       publishMachineEvent(this.bus, {
         kind: 'failed',
