@@ -137,16 +137,12 @@ export async function pacedLoad(load: PacedLoad): Promise<PacedResult> {
   };
   const start = performance.now();
   const closed = load.rate === Infinity;
-  if (closed) {
-    // each connection is its own client; the backlog hands the rest out as answers come
-    let sent = 0;
-    for (; sent < Math.min(load.amount, connections.length); sent++) run(idle.pop() as Connection, performance.now());
-    for (; sent < load.amount; sent++) backlog.push(Number.NaN);
-  }
-  for (let i = 0; i < load.amount && !closed; i++) {
-    const due = start + (i * 1000) / load.rate;
+  for (let i = 0; i < load.amount; i++) {
+    // a closed loop's requests are due when sent (NaN, see run): the first go out at once, one
+    // per connection, and the backlog hands out the rest as answers come
+    const due = closed ? Number.NaN : start + (i * 1000) / load.rate;
     const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
+    if (!closed && wait > 1) await sleep(wait);
     const connection = idle.pop();
     if (connection) run(connection, due);
     else backlog.push(due);
