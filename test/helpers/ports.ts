@@ -1,14 +1,38 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** A loopback port that was free a moment ago (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The lowest port the kernel hands out on its own (to `listen(0)` and to outgoing connections). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 2_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+const low = ephemeralLow();
+/** Ports below the ephemeral range, above the well-known ones and common services. */
+const range = { from: Math.max(1_024, low - 12_000), to: low };
+
+function tryListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A loopback port that was free a moment ago, for a server a test configures before starting
+ * it. Picked below the kernel's ephemeral range: a port from `listen(0)` could be taken by
+ * any outgoing connection (of parallel tests, of the servers themselves) before the server
+ * binds it, which is how a cluster node once failed to start with "address already in use".
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = range.from + Math.floor(Math.random() * (range.to - range.from));
+    if (await tryListen(port)) return port;
+  }
+  throw new Error(`no free loopback port found in ${range.from}-${range.to - 1} after 100 tries`);
 }
