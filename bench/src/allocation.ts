@@ -8,7 +8,7 @@ import { loadConfig } from '@hearth/config';
 import { createLogger } from '@hearth/log';
 import { PoolManagerConfig, start } from '@hearth/pool-manager';
 import { generateKeyPair } from '@hearth/ssh';
-import { startNats } from './nats-server.js';
+import { startNatsServer } from '@hearth/testkit';
 import { percentiles, report } from './stats.js';
 
 const log = createLogger({ service: 'bench', level: 'silent' });
@@ -41,7 +41,7 @@ async function startManager(url: string, set: string[]): Promise<{ stop(): Promi
 
 /** Warm allocation over NATS (personalization excluded: the sim cloud's machines are in memory). */
 async function allocationLatency(): Promise<void> {
-  const nats = await startNats();
+  const nats = await startNatsServer();
   const ready = 4_600;
   const pm = await startManager(nats.url, [...simClouds(1), 'pools[0].type=analysis', `pools[0].cloud=s${scenario}-sim-0`, `pools[0].minReady=${ready}`, `pools[0].max=${ready * 3}`, 'poolManager.launchConcurrency=64']);
   const client = await connectBus({ servers: nats.url, name: 'bench-client', log });
@@ -76,12 +76,12 @@ async function allocationLatency(): Promise<void> {
   ]);
   await client.close();
   await pm.stop();
-  await nats.stop();
+  await nats.cleanup();
 }
 
 /** One reconcile pass over `count` machines spread over 20 clouds, in steady state. */
 async function reconcileScale(count: number): Promise<Record<string, string | number>> {
-  const nats = await startNats();
+  const nats = await startNatsServer();
   const clouds = 20;
   const perPool = Math.ceil(count / clouds);
   const clouds_ = simClouds(clouds);
@@ -129,7 +129,7 @@ async function reconcileScale(count: number): Promise<Record<string, string | nu
   const rssMb = process.memoryUsage().rss / 1024 / 1024;
   const p = percentiles(passes);
   await pm.stop();
-  await nats.stop();
+  await nats.cleanup();
   console.log(`first pass at ${count} machines: ${first}`);
   console.log(`all five passes at ${count} machines: ${all}`);
   return { machines: count, clouds, 'pass p50 ms': +p.p50.toFixed(1), 'pass max ms': +p.max.toFixed(1), 'rss MB': Math.round(rssMb) };

@@ -1,6 +1,6 @@
 import { connectBus, createService, request, subjects } from '@hearth/bus';
 import { createLogger } from '@hearth/log';
-import { startNats } from './nats-server.js';
+import { startNatsServer } from '@hearth/testkit';
 import { percentiles, report } from './stats.js';
 
 /**
@@ -8,7 +8,7 @@ import { percentiles, report } from './stats.js';
  * envelope handling), one client at a time and with 64 concurrent clients.
  */
 export async function busBench(): Promise<void> {
-  const nats = await startNats();
+  const nats = await startNatsServer();
   const log = createLogger({ service: 'bench', level: 'silent' });
   const serverBus = await connectBus({ servers: nats.url, name: 'bench-server', log });
   const clientBus = await connectBus({ servers: nats.url, name: 'bench-client', log });
@@ -51,6 +51,6 @@ export async function busBench(): Promise<void> {
     await service.stop();
     await clientBus.close();
     await serverBus.close();
-    await nats.stop();
+    await nats.cleanup();
   }
 }

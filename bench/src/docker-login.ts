@@ -10,7 +10,7 @@ import { environment, loadConfig } from '@hearth/config';
 import { createLogger, LogLevels, type LogLevel } from '@hearth/log';
 import { PoolManagerConfig, start, type RunningPoolManager } from '@hearth/pool-manager';
 import { generateKeyPair, SshError, SshSession, type KeyPair } from '@hearth/ssh';
-import { startNats, type BenchNats } from './nats-server.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { percentiles, report } from './stats.js';
 
 /**
@@ -250,7 +250,7 @@ export async function dockerLoginBench(): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
   const installation = `bench-${suffix}`;
   const label = `${OwnerTag.Installation}=${installation}`;
-  let nats: BenchNats | undefined;
+  let nats: TestNatsServer | undefined;
   let pm: RunningPoolManager | undefined;
   let client: Bus | undefined;
   let dataDir: string | undefined;
@@ -273,7 +273,7 @@ export async function dockerLoginBench(): Promise<void> {
       } catch (err) {
         problems.push(message(err));
       }
-      await step('stopping nats-server', nats && (() => nats?.stop() ?? Promise.resolve()));
+      await step('stopping nats-server', nats && (() => nats?.cleanup() ?? Promise.resolve()));
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
       if (problems.length > 0) console.error(`docker-login: cleanup was incomplete (remove what is left with: docker rm -f $(docker ps -aq --filter label=${label})):\n  ${problems.join('\n  ')}`);
     })());
@@ -286,7 +286,7 @@ export async function dockerLoginBench(): Promise<void> {
   process.once('SIGTERM', interrupted);
 
   try {
-    nats = await within(limits.natsMs, 'starting nats-server', startNats());
+    nats = await within(limits.natsMs, 'starting nats-server', startNatsServer());
     dataDir = await mkdtemp(join(tmpdir(), 'hearth-bench-docker-'));
     // the installation's key, written where the pool manager looks for it, so that a run never
     // draws one of ssh2's unreadable keys (usableKeyPair) and fails every readiness probe

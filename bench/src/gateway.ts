@@ -4,8 +4,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { generateKeyPair } from '@hearth/ssh';
-import { startNats } from './nats-server.js';
-import { freePort, startService, type ServiceProcess } from './service-process.js';
+import { freePort, startNatsServer } from '@hearth/testkit';
+import { startService, type ServiceProcess } from './service-process.js';
 import { pacedLoad } from './paced-load.js';
 import { report } from './stats.js';
 
@@ -57,7 +57,7 @@ interface Stack {
 }
 
 async function startStack(): Promise<Stack> {
-  const nats = await startNats();
+  const nats = await startNatsServer();
   const dir = await mkdtemp(join(tmpdir(), 'hearth-bench-gw-'));
   const port = await freePort();
   const common = [`installation=b${randomBytes(3).toString('hex')}`, `dataDir=${dir}`, `nats.url=${nats.url}`];
@@ -101,7 +101,7 @@ async function startStack(): Promise<Stack> {
   const stop = async (): Promise<void> => {
     await gateway.stop();
     await poolManager.stop();
-    await nats.stop();
+    await nats.cleanup();
     await rm(dir, { recursive: true, force: true });
   };
   return { url: `http://127.0.0.1:${port}`, services, stop };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type MachineView, type TestGateway } from '../helpers/gateway.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
 

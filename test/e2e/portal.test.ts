@@ -9,7 +9,7 @@ import { OwnerTag } from '@hearth/clouds';
 import { analysisImage, removeByLabel } from '../helpers/docker-image.js';
 import { launchChromium, screenshot, watchConsole, type ConsoleWatch } from '../helpers/browser.js';
 import { addUser, apiToken, startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { machineType, pool, startPoolManager, type TestPoolManager } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
 

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusReport } from '@hearth/cli';
-import { startNatsServer } from '../helpers/nats.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort, startNatsServer } from '@hearth/testkit';
 import { waitFor } from '../helpers/wait-for.js';
 
 // The real CLI as built by `./hearth test` (tsc -b runs before the suite).

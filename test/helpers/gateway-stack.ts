@@ -1,5 +1,5 @@
 import { addUser, apiToken, startGateway, type TestGateway } from './gateway.js';
-import { startNatsServer, type TestNatsServer } from './nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { startPoolManager, type TestPoolManager } from './pool-manager.js';
 
 /** What the API tests of machines run against: NATS, a pool manager, a gateway, an admin and two scientists. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { collect, createService, request, serviceApi, subjects, type Bus, type Service } from '@hearth/bus';
 import { connectPair } from '../helpers/bus.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 
 let nats: TestNatsServer;
 let host: Bus;

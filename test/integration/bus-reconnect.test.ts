@@ -4,7 +4,7 @@ import { buckets, connectBus, ensureStorage, openKv, type Bus, type HealthReport
 import { loadConfig } from '@hearth/config';
 import { GatewayConfig, start } from '@hearth/gateway';
 import { createLogger } from '@hearth/log';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { waitFor } from '../helpers/wait-for.js';
 
 const log = createLogger({ service: 'test', level: 'silent' });

@@ -16,7 +16,7 @@ import {
 } from '@hearth/bus';
 import { schemaIssues } from '@hearth/config';
 import { connectPair, hearthError } from '../helpers/bus.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 
 let nats: TestNatsServer;
 /** The connection the services under test live on. */

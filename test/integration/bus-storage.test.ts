@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buckets, connectBus, ensureStorage, openKv, streams, type Bus, type TypedKv } from '@hearth/bus';
 import { createLogger } from '@hearth/log';
 import { hearthError } from '../helpers/bus.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 
 const log = createLogger({ service: 'test', level: 'silent' });
 let nats: TestNatsServer;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createLogger } from '@hearth/log';
 import { addUser, apiToken, expectProblem, signIn, startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { waitFor } from '../helpers/wait-for.js';
 
 let nats: TestNatsServer;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { apiToken, expectProblem, signIn, startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 
 // no pool manager runs here: calls that need it show what a client sees when a service is down
 let nats: TestNatsServer;

@@ -7,8 +7,7 @@ import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buckets, connectBus, ensureStorage, openKv, streams, type Bus } from '@hearth/bus';
 import { createLogger } from '@hearth/log';
-import { natsServerBinary } from '../helpers/nats.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort, natsServerBinary } from '@hearth/testkit';
 import { waitFor } from '../helpers/wait-for.js';
 
 // The 3-node cluster example operators copy, run on loopback: only ports, routes and store

@@ -4,7 +4,7 @@ import { buckets, CloudStatus, openKv, request, subjects, type CloudEvent, type 
 import { SimFault, type SimCloud } from '@hearth/clouds';
 import { createLogger } from '@hearth/log';
 import { hearthError } from '../helpers/bus.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { machineType, pool, simCloud, startPoolManager, usageRecords, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
 

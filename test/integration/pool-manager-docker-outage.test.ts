@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, subjects } from '@hearth/bus';
 import { OwnerTag } from '@hearth/clouds';
 import { analysisImage, removeByLabel } from '../helpers/docker-image.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { machineType, pool, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startDockerSocketProxy, type DockerSocketProxy } from '../fakes/docker/socket-proxy.js';

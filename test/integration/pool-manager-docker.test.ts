@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { OwnerTag } from '@hearth/clouds';
 import { analysisImage, containerGone, removeByLabel } from '../helpers/docker-image.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { machineType, pool, startPoolManager, type TestPoolManager } from '../helpers/pool-manager.js';
 import { describePoolManagerScenarios } from './pool-manager-scenarios.js';
 

@@ -8,7 +8,7 @@ import { checkHealth, connectBus, HearthError, request, subjects, type Bus, type
 import { OwnerTag } from '@hearth/clouds';
 import { createLogger } from '@hearth/log';
 import { analysisImage, docker, removeByLabel } from '../helpers/docker-image.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { userKey } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
 import { OwnerTag } from '@hearth/clouds';
 import { analysisImage, containerGone, docker, removeByLabel } from '../helpers/docker-image.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { machineType, pool, startPoolManager, type TestPoolManager } from '../helpers/pool-manager.js';
 import { cloudConfigFor, fakeCredentialEnv, fakeIds, startEc2Fake, type Ec2Fake } from '../fakes/ec2/index.js';
 import { ec2FakeSubnet, ofInstallation, startEc2Hypervisor, startOpenStackHypervisor, type Hypervisor } from '../fakes/hypervisor/index.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onMachineEvents, request, subjects, usageRecords, type MachineEvent, type MachineRecord, type UsageEvent } from '@hearth/bus';
 import { OwnerTag } from '@hearth/clouds';
 import { hearthError } from '../helpers/bus.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
 

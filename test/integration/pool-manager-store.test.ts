@@ -3,7 +3,7 @@ import { buckets, ensureStorage, type Bus, type MachineRecord } from '@hearth/bu
 import { MachineStore } from '@hearth/pool-manager/machine-store';
 import { Kvm } from '@nats-io/kv';
 import { connectPair, testLog } from '../helpers/bus.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats.js';
+import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { waitFor } from '../helpers/wait-for.js';
 
 /**

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A real nats-server with JetStream in a temporary directory, for one test file. */
+/** A real nats-server with JetStream in a temporary directory, for one test file or benchmark. */
 export interface TestNatsServer extends AsyncDisposable {
   readonly url: string;
   readonly port: number;
@@ -21,8 +21,10 @@ export interface TestNatsServer extends AsyncDisposable {
 export const natsServerBinary = process.env['HEARTH_NATS_SERVER'] ?? 'nats-server';
 
 /**
- * Starts nats-server on a free loopback port (`-1`) with `sync_interval: always`, as every
- * Hearth deployment runs it. Use with `await using nats = await startNatsServer()`.
+ * Starts nats-server on a free loopback port (`-1`) with `sync_interval: always` and the
+ * default 1 MB max payload, as every Hearth deployment runs it (deploy/nats). Use with
+ * `await using nats = await startNatsServer()`. A process that exits without stopping it
+ * (a crashed benchmark) kills it on the way out.
  */
 export async function startNatsServer(): Promise<TestNatsServer> {
   const dir = await mkdtemp(join(tmpdir(), 'hearth-nats-'));
@@ -38,6 +40,7 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     );
     const proc = spawn(natsServerBinary, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
+    process.once('exit', killOnExit);
     port = await new Promise<number>((resolve, reject) => {
       let log = '';
       const timer = setTimeout(() => reject(new Error(`nats-server did not start within 10 s:\n${log}`)), 10_000);
@@ -65,9 +68,13 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     });
   };
 
+  const killOnExit = (): void => {
+    child?.kill('SIGKILL');
+  };
   const stop = async (opts: { kill?: boolean } = {}): Promise<void> => {
     const proc = child;
     child = undefined;
+    process.off('exit', killOnExit);
     if (!proc || proc.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());

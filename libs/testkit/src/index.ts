@@ -1,0 +1,2 @@
+export { freePort } from './ports.js';
+export { natsServerBinary, startNatsServer, type TestNatsServer } from './nats-server.js';
