@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync, mkdtempSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { environment } from '@hearth/config';
+import { environment, serviceNodeArgs } from '@hearth/config';
 
-/** A Hearth service run from its built `dist/main.js` as its own process, as in production. */
+/** A Hearth service run from its built `dist/main.js` as its own process with the Node options of production (`serviceNodeArgs`). */
 export interface ServiceProcess {
   readonly name: string;
   readonly pid: number;
@@ -37,7 +37,7 @@ export function startService(name: string, set: readonly string[], opts: StartSe
   const dir = keptDir ?? mkdtempSync(join(tmpdir(), `hearth-bench-${name}-`));
   const starting = resolve(dir, `${name}-starting-${process.pid}-${Date.now()}.log`);
   const fd = openSync(starting, 'w');
-  const child: ChildProcess = spawn(process.execPath, [...extra, ...(opts.nodeArgs ?? []), main, ...set.flatMap((s) => ['--set', s])], {
+  const child: ChildProcess = spawn(process.execPath, [...serviceNodeArgs, ...extra, ...(opts.nodeArgs ?? []), main, ...set.flatMap((s) => ['--set', s])], {
     stdio: ['ignore', fd, fd],
     env: { ...environment(), ...opts.env },
   });

@@ -5,6 +5,6 @@ export type { ConfigIssue } from './config-error.js';
 export { Duration, Size, parseDuration, parseSize } from './units.js';
 export { schemaIssues, validatorFor, show } from './schema-issues.js';
 export type { SchemaIssue } from './schema-issues.js';
-export { environment, packageVersion, readServiceArgs } from './service-args.js';
+export { environment, packageVersion, readServiceArgs, serviceNodeArgs } from './service-args.js';
 export type { ServiceArgs } from './service-args.js';
 export { commonSettings, LogSettings, NatsServerSettings, NatsSettings, natsUrls } from './common-settings.js';

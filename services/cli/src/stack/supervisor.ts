@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { busOptionsFrom, checkHealth, connectBus, ensureStorage, type Bus } from '@hearth/bus';
-import { natsUrls } from '@hearth/config';
+import { natsUrls, serviceNodeArgs } from '@hearth/config';
 import type { Logger } from '@hearth/log';
 import type { CliConfig } from '../config.js';
 import { renderNatsConfig } from './nats-config.js';
@@ -65,7 +65,7 @@ export class Supervisor {
         new SupervisedChild({
           name: spec.name,
           command: process.execPath,
-          args: ['--enable-source-maps', spec.entry, ...this.serviceArgs()],
+          args: [...serviceNodeArgs, '--enable-source-maps', spec.entry, ...this.serviceArgs()],
           logFile: paths.logFile(spec.name),
           log,
           onChange,
