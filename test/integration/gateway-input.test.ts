@@ -105,39 +105,100 @@ describe('bad input', () => {
   });
 });
 
+interface GatewayPair {
+  gateways: [TestGateway, TestGateway];
+  stop(): Promise<void>;
+}
+
+/**
+ * Two gateways of one installation with the `set` limits, on a NATS of their own: sign-in
+ * attempts are counted by every gateway together, so the other tests' sign-ins must not count.
+ */
+async function gatewayPair(set: string[]): Promise<GatewayPair> {
+  const limitNats = await startNatsServer();
+  const started: TestGateway[] = [];
+  const stop = async (): Promise<void> => {
+    for (const g of started.reverse()) await g.stop();
+    await limitNats.cleanup();
+  };
+  try {
+    const first = await startGateway({ natsUrl: limitNats.url, set });
+    started.push(first);
+    const second = await startGateway({ natsUrl: limitNats.url, set });
+    started.push(second);
+    return { gateways: [first, second], stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
 describe('rate limits', () => {
+  let pair: GatewayPair;
   let tight: TestGateway;
+  let tight2: TestGateway;
+  let tightToken: string;
 
   beforeAll(async () => {
-    tight = await startGateway({ natsUrl: nats.url, set: ['gateway.rateLimits.login.max=3', 'gateway.rateLimits.requests.max=5'] });
+    pair = await gatewayPair(['gateway.rateLimits.login.max=4', 'gateway.rateLimits.requests.max=5']);
+    [tight, tight2] = pair.gateways;
+    // the first of the 4 password checks allowed for `admin` and for 127.0.0.1
+    tightToken = await apiToken(tight.url, 'admin', tight.adminPassword);
   });
-  afterAll(async () => {
-    await tight?.stop();
-  });
+  afterAll(() => pair?.stop());
 
-  it('limits password checks, then answers 429 with retry-after', async () => {
-    const attempt = (user: string): Promise<Response> =>
-      fetch(`${tight.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password: 'wrong' }) });
-    for (let i = 0; i < 3; i++) expect((await attempt('admin')).status).toBe(401);
-    const limited = await attempt('admin');
+  it('limits password checks across gateways, then answers 429 with retry-after', async () => {
+    const attempt = (on: TestGateway, user: string): Promise<Response> =>
+      fetch(`${on.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password: 'wrong' }) });
+    // checks 2-4, spread over both gateways: a limit per gateway would allow 4 on each
+    expect((await attempt(tight, 'admin')).status).toBe(401);
+    expect((await attempt(tight2, 'admin')).status).toBe(401);
+    expect((await attempt(tight, 'admin')).status).toBe(401);
+    const limited = await attempt(tight2, 'admin');
     await problem(limited, 429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    // the right password does not get past the limit either
-    const right = await fetch(`${tight.url}/api/v1/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user: 'admin', password: gw.adminPassword, name: 'x' }),
-    });
-    expect(right.status).toBe(429);
+    // the right password does not get past the limit either, on either gateway
+    for (const on of [tight, tight2]) {
+      const right = await fetch(`${on.url}/api/v1/auth/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: 'admin', password: tight.adminPassword, name: 'x' }),
+      });
+      expect(right.status).toBe(429);
+    }
+    // and the address is limited for every account
+    expect((await attempt(tight, 'someone-else')).status).toBe(429);
   });
 
   it('limits API calls per credential', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await fetch(`${tight.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status);
+    for (let i = 0; i < 7; i++) statuses.push((await fetch(`${tight.url}/api/v1/me`, { headers: { authorization: `Bearer ${tightToken}` } })).status);
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
     expect(statuses.slice(5)).toEqual([429, 429]);
-    const res = await fetch(`${tight.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${tight.url}/api/v1/me`, { headers: { authorization: `Bearer ${tightToken}` } });
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+});
+
+describe('sign-in limit shared by gateways', () => {
+  let pair: GatewayPair;
+  let a: TestGateway;
+  let b: TestGateway;
+
+  beforeAll(async () => {
+    pair = await gatewayPair(['gateway.rateLimits.login.max=4', 'gateway.rateLimits.login.windowMs=1s']);
+    [a, b] = pair.gateways;
+  });
+  afterAll(() => pair?.stop());
+
+  it('counts concurrent attempts on both gateways exactly, and opens again when the window ends', async () => {
+    const attempt = (on: TestGateway): Promise<number> =>
+      fetch(`${on.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'nobody', password: 'wrong' }) }).then((r) => r.status);
+    const statuses = await Promise.all([a, b, a, b, a, b, a, b].map(attempt));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await attempt(b)).toBe(401);
   });
 });
 

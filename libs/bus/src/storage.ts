@@ -31,6 +31,7 @@ export const buckets = {
   users: { name: 'users', description: 'user name → account: role, scrypt password hash, ssh key, disabled', history: 5 },
   sessions: { name: 'sessions', description: 'session id → user, CSRF token, expiry (portal logins)', history: 1, ttlMs: 7 * 86_400_000 },
   tokens: { name: 'tokens', description: 'token id → user, name, SHA-256 of the personal API token, last use', history: 1 },
+  logins: { name: 'login_attempts', description: 'account or address → password checks in the current rate-limit window, shared by every gateway', history: 1, ttlMs: 86_400_000 },
   requests: { name: 'requests', description: 'queued machine request id → user, type, state, machine: readable by every gateway', history: 1, ttlMs: 86_400_000 },
 } as const satisfies Record<string, BucketDefinition>;
 

@@ -13,7 +13,7 @@ import type { AccountStore } from './accounts/account-store.js';
 import type { ApiContext } from './context.js';
 import type { RequestTable } from './machines/request-table.js';
 import { registerAuth } from './plugins/auth.js';
-import { limiter, type Limit } from './plugins/rate-limits.js';
+import { limiter, sharedLimiter, type Limit } from './plugins/rate-limits.js';
 import { registerErrorHandler, sendProblem } from './plugins/errors.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerPortal } from './plugins/portal.js';
@@ -91,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requests: deps.requests,
     sessionMaxAgeMs: deps.sessionMaxAgeMs,
     tls: https !== undefined || deps.behindTls === true,
-    loginLimit: limiter(app, deps.rateLimits.login),
+    loginLimit: sharedLimiter(deps.store.loginAttempts, deps.rateLimits.login),
   };
   const requestLimit = limiter(app, deps.rateLimits.requests);
   await app.register(

@@ -1,15 +1,15 @@
 import { buckets, HearthError, KvIndex, openKv, type Bus, type Revisioned, type TypedKv } from '@hearth/bus';
 import type { Logger } from '@hearth/log';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
-import { SessionRecord, TokenRecord, UserRecord, type Role } from './records.js';
+import { LoginAttempts, SessionRecord, TokenRecord, UserRecord, type Role } from './records.js';
 import { apiTokenId, newApiToken, randomSecret, sameSecret, sha256 } from './secrets.js';
 
 /** lastUsedAt is written at most this often per token, after the answer: a KV write per API call would cost more than the call. */
 const lastUsedResolutionMs = 60_000;
 
 /**
- * Accounts in NATS KV: users (`users`), portal sessions (`sessions`) and personal API
- * tokens (`tokens`). Nothing secret is stored in the clear: passwords as scrypt hashes,
+ * Accounts in NATS KV: users (`users`), portal sessions (`sessions`), personal API
+ * tokens (`tokens`) and the sign-in attempts every gateway counts together (`login_attempts`). Nothing secret is stored in the clear: passwords as scrypt hashes,
  * tokens as SHA-256. Every user change is a compare-and-set, so two gateways editing one
  * user cannot lose a write.
  *
@@ -30,6 +30,8 @@ export class AccountStore {
     private readonly tokens: TypedKv<typeof TokenRecord>,
     private readonly knownUsers: KvIndex<typeof UserRecord>,
     private readonly knownTokens: KvIndex<typeof TokenRecord>,
+    /** Sign-in attempts per account and per address, for the login rate limit. */
+    readonly loginAttempts: TypedKv<typeof LoginAttempts>,
   ) {}
 
   /** Opens the buckets; resolves once every user and token is in memory. */
@@ -43,6 +45,7 @@ export class AccountStore {
       tokens,
       await KvIndex.open(users, invalid('users')),
       await KvIndex.open(tokens, invalid('tokens')),
+      await openKv(bus, buckets.logins, LoginAttempts),
     );
   }
 

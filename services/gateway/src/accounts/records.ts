@@ -29,6 +29,18 @@ export const SessionRecord = Type.Object({
 });
 export type SessionRecord = Static<typeof SessionRecord>;
 
+/**
+ * KV `login_attempts`, key = an account or an address (base64url): the password checks of the
+ * current window, counted by every gateway together, so that N gateways do not allow N times
+ * the guesses.
+ */
+export const LoginAttempts = Type.Object({
+  /** When the window began, ms since epoch. */
+  windowStart: Type.Integer(),
+  count: Type.Integer({ minimum: 1 }),
+});
+export type LoginAttempts = Static<typeof LoginAttempts>;
+
 /** KV `tokens`, key = token id. Only the SHA-256 of the token is kept. */
 export const TokenRecord = Type.Object({
   id: Type.String(),
