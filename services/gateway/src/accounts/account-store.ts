@@ -9,7 +9,8 @@ const lastUsedResolutionMs = 60_000;
 
 /**
  * Accounts in NATS KV: users (`users`), portal sessions (`sessions`), personal API
- * tokens (`tokens`) and the sign-in attempts every gateway counts together (`login_attempts`). Nothing secret is stored in the clear: passwords as scrypt hashes,
+ * tokens (`tokens`) and the sign-in attempts every gateway counts together
+ * (`login_attempts`). Nothing secret is stored in the clear: passwords as scrypt hashes,
  * tokens as SHA-256. Every user change is a compare-and-set, so two gateways editing one
  * user cannot lose a write.
  *

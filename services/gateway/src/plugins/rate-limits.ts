@@ -38,13 +38,13 @@ const sharedAttempts = 10;
  * @throws HearthError (from KV) when the count cannot be read or written: a sign-in is then
  * refused rather than let through uncounted
  */
-export function sharedLimiter(kv: TypedKv<typeof LoginAttempts>, limit: Limit, now: () => number = Date.now): LimitCheck {
+export function sharedLimiter(kv: TypedKv<typeof LoginAttempts>, limit: Limit): LimitCheck {
   return async (_req, key) => {
     // KV keys allow letters, digits, - _ = / . only; an address may hold ':' and a name anything
     const kvKey = Buffer.from(key).toString('base64url');
     for (let attempt = 0; attempt < sharedAttempts; attempt++) {
       const held = await kv.get(kvKey);
-      const t = now();
+      const t = Date.now();
       const current = held && t < held.value.windowStart + limit.windowMs ? held.value : undefined;
       if (current && current.count >= limit.max) return Math.max(1, Math.ceil((current.windowStart + limit.windowMs - t) / 1000));
       const next = current ? { windowStart: current.windowStart, count: current.count + 1 } : { windowStart: t, count: 1 };
