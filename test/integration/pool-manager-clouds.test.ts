@@ -122,7 +122,11 @@ describe('a cloud that starts failing every launch', () => {
     sim(pm, 'f-b').setOutage(false);
     await waitFor(async () => (await cloudStatus(pm, 'f-b'))?.health === 'healthy', { what: 'f-b healthy again', timeoutMs: 15_000 });
     expect(await gauge()).toBe(2);
-    const changes = events.filter((e) => e.cloud === 'f-b' && e.kind === 'health');
+    // the event follows the status's KV write, so it can arrive after clouds.list already reads healthy
+    const changes = await waitFor(() => {
+      const health = events.filter((e) => e.cloud === 'f-b' && e.kind === 'health');
+      return health.at(-1)?.health === 'healthy' ? health : undefined;
+    }, { what: "f-b's healthy event", timeoutMs: 5_000 });
     // the first failures may show as degraded (error rate) before enough of them make it down
     const healths = changes.map((e) => e.health);
     expect(healths.slice(-2)).toEqual(['down', 'healthy']);
