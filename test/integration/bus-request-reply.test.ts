@@ -196,6 +196,17 @@ describe('caller side', () => {
     expect(await collect(client, subjects.health.check, {})).toEqual([]);
   });
 
+  it('with waitForResponderMs, waits for a responder that comes, and gives up on one that does not', async () => {
+    // a service that starts 300 ms after the request was sent (a replica taking over)
+    const later = setTimeout(() => void startService('late-comer'), 300);
+    onTestFinished(() => clearTimeout(later));
+    const report = await request(client, subjects.health.check, { service: 'late-comer' }, { waitForResponderMs: 5_000 });
+    expect(report.name).toBe('late-comer');
+    // nobody serves this one: NO_RESPONDERS once the wait is over
+    const err = await hearthError(request(client, subjects.machines.types, {}, { waitForResponderMs: 200 }));
+    expect(err.code).toBe('NO_RESPONDERS');
+  });
+
   it('rejects with TIMEOUT when a listener never answers', async () => {
     const sub = host.nc.subscribe(subjects.health.check, { callback: () => undefined });
     onTestFinished(() => sub.unsubscribe());

@@ -12,6 +12,12 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Carried to the callee's logs; a new one is made when absent. */
   requestId?: string;
+  /**
+   * While nobody listens, send again (50 ms, doubling to 400 ms) for up to this long before
+   * NO_RESPONDERS: rides over a replica handing over to another. Safe for any request, as
+   * an unheard one was delivered to nobody. 0 (the default) fails at once.
+   */
+  waitForResponderMs?: number;
 }
 
 /**
@@ -31,11 +37,18 @@ export async function request<S extends ApiSubject>(
   const h = natsHeaders();
   h.set(requestIdHeader, opts.requestId ?? nuid.next());
   const timeout = opts.timeoutMs ?? 5_000;
+  const payload = JSON.stringify(body);
+  const giveUpAt = performance.now() + (opts.waitForResponderMs ?? 0);
   let msg: Msg;
-  try {
-    msg = await bus.nc.request(subject, JSON.stringify(body), { timeout, headers: h });
-  } catch (err) {
-    throw transportError(err, subject, timeout);
+  for (let pause = 50; ; pause = Math.min(pause * 2, 400)) {
+    try {
+      msg = await bus.nc.request(subject, payload, { timeout, headers: h });
+      break;
+    } catch (err) {
+      const left = giveUpAt - performance.now();
+      if (!isNoResponders(err) || left <= 0) throw transportError(err, subject, timeout);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+    }
   }
   return decodeReply(msg, subject, responseSchema) as ResponseOf<S>;
 }
@@ -70,7 +83,7 @@ export async function collect<S extends ApiSubject>(
       }
     }
   } catch (err) {
-    if (!(err instanceof natsErrors.NoRespondersError)) throw transportError(err, subject, opts.maxWaitMs ?? 1_000);
+    if (!isNoResponders(err)) throw transportError(err, subject, opts.maxWaitMs ?? 1_000);
   }
   return replies;
 }
@@ -109,8 +122,12 @@ function check(
   );
 }
 
+function isNoResponders(err: unknown): boolean {
+  return err instanceof natsErrors.NoRespondersError || hasCause(err, natsErrors.NoRespondersError);
+}
+
 function transportError(err: unknown, subject: string, timeoutMs: number): HearthError {
-  if (err instanceof natsErrors.NoRespondersError || hasCause(err, natsErrors.NoRespondersError)) {
+  if (isNoResponders(err)) {
     return new HearthError('NO_RESPONDERS', `no service answers ${subject}`, { subject }, { cause: err });
   }
   if (err instanceof natsErrors.TimeoutError || hasCause(err, natsErrors.TimeoutError)) {
