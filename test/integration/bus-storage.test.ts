@@ -43,7 +43,7 @@ describe('ensureStorage', () => {
     await ensureStorage(bus);
     const jsm = await bus.jsm();
     const names = Object.values(buckets).map((b) => b.name);
-    expect(names.sort()).toEqual(['clouds', 'login_attempts', 'machines', 'pools', 'regions', 'requests', 'sessions', 'tokens', 'transfers', 'users']);
+    expect(names.sort()).toEqual(['clouds', 'leases', 'login_attempts', 'machines', 'pools', 'regions', 'requests', 'sessions', 'tokens', 'transfers', 'users']);
     for (const def of Object.values(buckets)) {
       const { config } = await jsm.streams.info(`KV_${def.name}`);
       expect(config).toMatchObject({
@@ -66,7 +66,7 @@ describe('ensureStorage', () => {
     const names: string[] = [];
     for await (const name of jsm.streams.names()) names.push(name);
     expect(names.sort()).toEqual(
-      ['KV_clouds', 'KV_login_attempts', 'KV_machines', 'KV_pools', 'KV_regions', 'KV_requests', 'KV_sessions', 'KV_tokens', 'KV_transfers', 'KV_users', 'PROVISIONING', 'TRANSFERS', 'USAGE'],
+      ['KV_clouds', 'KV_leases', 'KV_login_attempts', 'KV_machines', 'KV_pools', 'KV_regions', 'KV_requests', 'KV_sessions', 'KV_tokens', 'KV_transfers', 'KV_users', 'PROVISIONING', 'TRANSFERS', 'USAGE'],
     );
   });
 

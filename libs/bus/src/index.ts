@@ -14,7 +14,9 @@ export { ErrorCodes, HearthError, fromEnvelope, isErrorCode, toEnvelope } from '
 export type { ErrorCode } from './errors.js';
 export { buckets, streams, ensureStorage } from './storage.js';
 export type { BucketDefinition, EnsureStorageOptions, StreamDefinition } from './storage.js';
-export { KvIndex, TypedKv, openKv, recordRequestEnd } from './kv.js';
+export { KvIndex, TypedKv, isConflict, openKv, recordRequestEnd } from './kv.js';
+export { Lease } from './lease.js';
+export type { LeaseOptions, LeaseRole } from './lease.js';
 export type { KvChangeListener, Revisioned } from './kv.js';
 export * from './schemas/index.js';
 export { runService } from './run-service.js';

@@ -100,6 +100,11 @@ export class TypedKv<S extends TSchema> {
   }
 }
 
+/** A compare-and-set lost to another writer (KV_CONFLICT from create, update or delete). */
+export function isConflict(err: unknown): boolean {
+  return err instanceof HearthError && err.code === 'KV_CONFLICT';
+}
+
 /** Opens a bucket made by ensureStorage, typed by `schema`. */
 export async function openKv<S extends TSchema>(bus: Bus, bucket: BucketDefinition, schema: S): Promise<TypedKv<S>> {
   const kv = await new Kvm(bus.js).open(bucket.name);
@@ -243,7 +248,7 @@ export async function recordRequestEnd(
     await kv.update(id, { ...current.value, ...end, updatedAt: Date.now() }, current.revision);
     return true;
   } catch (err) {
-    if (err instanceof HearthError && err.code === 'KV_CONFLICT') return false;
+    if (isConflict(err)) return false;
     throw err;
   }
 }

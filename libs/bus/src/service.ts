@@ -66,6 +66,28 @@ export class Service {
     if (stats) this.endpoints.push(stats);
   }
 
+  /**
+   * Runs `add` (which serves endpoints, synchronously) and returns a function that withdraws
+   * exactly what it added, after their in-flight requests finish: for endpoints a replica
+   * serves only while it holds a lease.
+   */
+  group(add: () => void): () => Promise<void> {
+    const subsBefore = new Set(this.subs);
+    const endpointsBefore = new Set(this.endpoints);
+    add();
+    const subs = this.subs.filter((s) => !subsBefore.has(s));
+    const endpoints = this.endpoints.filter((e) => !endpointsBefore.has(e));
+    return async () => {
+      const withdrawn = new Set<unknown>([...subs, ...endpoints]);
+      const keep = <T>(list: T[]): void => {
+        list.splice(0, list.length, ...list.filter((x) => !withdrawn.has(x)));
+      };
+      keep(this.subs);
+      keep(this.endpoints);
+      await Promise.all(subs.map((s) => (s.isClosed() ? Promise.resolve() : s.drain())));
+    };
+  }
+
   /** Runs every probe (each bounded to 2 s) and reports. A throwing probe is a failed check. */
   async health(): Promise<HealthReport> {
     const checks: HealthCheck[] = [{ name: 'nats', ok: this.bus.isConnected() }];

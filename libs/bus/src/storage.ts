@@ -32,6 +32,7 @@ export const buckets = {
   sessions: { name: 'sessions', description: 'session id → user, CSRF token, expiry (portal logins)', history: 1, ttlMs: 7 * 86_400_000 },
   tokens: { name: 'tokens', description: 'token id → user, name, SHA-256 of the personal API token, last use', history: 1 },
   logins: { name: 'login_attempts', description: 'account or address → password checks in the current rate-limit window, shared by every gateway', history: 1, ttlMs: 86_400_000 },
+  leases: { name: 'leases', description: 'job → the one replica doing it (pool-manager: allocation and reconcile), renewed while it lives', history: 1 },
   requests: { name: 'requests', description: 'queued machine request id → user, type, state, machine: readable by every gateway', history: 1, ttlMs: 86_400_000 },
 } as const satisfies Record<string, BucketDefinition>;
 

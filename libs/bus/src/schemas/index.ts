@@ -4,3 +4,4 @@ export * from './health.js';
 export * from './machines.js';
 export * from './pools.js';
 export * from './usage.js';
+export * from './leases.js';

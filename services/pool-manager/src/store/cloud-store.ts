@@ -1,4 +1,4 @@
-import { buckets, CloudStatus, HearthError, openKv, type Bus, type TypedKv } from '@hearth/bus';
+import { buckets, CloudStatus, HearthError, isConflict, openKv, type Bus, type TypedKv } from '@hearth/bus';
 
 /**
  * Cloud records in KV `clouds` (cloud name → CloudStatus): health and drain changes are
@@ -30,7 +30,7 @@ export class CloudStore {
         this.revisions.set(status.name, written);
         return;
       } catch (err) {
-        if (!(err instanceof HearthError) || err.code !== 'KV_CONFLICT') throw err;
+        if (!isConflict(err)) throw err;
         const fresh = await this.kv.get(status.name);
         if (fresh) this.revisions.set(status.name, fresh.revision);
         else this.revisions.delete(status.name);

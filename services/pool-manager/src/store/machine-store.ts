@@ -1,4 +1,4 @@
-import { buckets, HearthError, KvIndex, MachineRecord, openKv, type Bus } from '@hearth/bus';
+import { buckets, HearthError, isConflict, KvIndex, MachineRecord, openKv, type Bus } from '@hearth/bus';
 import type { Logger } from '@hearth/log';
 import { emptyCounts, type StateCounts } from '../domain/pool-target.js';
 
@@ -154,7 +154,7 @@ export class MachineStore {
         this.index.apply({ key: id, value: next, revision });
         return next;
       } catch (err) {
-        if (!(err instanceof HearthError) || err.code !== 'KV_CONFLICT') throw err;
+        if (!isConflict(err)) throw err;
         // someone else wrote first: decide again on what is there now
         cached = await this.index.typed.get(id);
         if (cached) this.index.apply(cached);
