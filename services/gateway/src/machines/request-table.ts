@@ -31,6 +31,12 @@ export interface Submission {
 export type Answer = { machine: Machine } | { request: MachineRequest & { state: 'queued'; position: number } };
 
 /**
+ * How long a request or release waits for a pool manager to answer before 503: the time a
+ * standby replica takes to lead after the leader hands over (a restart or an upgrade).
+ */
+export const handoverWaitMs = 3_000;
+
+/**
  * The machine requests this gateway has sent, in memory: a request the pool manager queues
  * goes on here after the HTTP reply (202), and its outcome is kept for GET /requests/:id
  * and published as a machine event, so every gateway's websockets see it. A queued request
@@ -80,7 +86,7 @@ export class RequestTable {
       this.bus,
       subjects.machines.allocate,
       { type: s.type, user: s.user, sshPublicKey: s.sshPublicKey, waitMs: this.waitMs, requestId: id, ...(s.region ? { region: s.region } : {}) },
-      { timeoutMs: this.waitMs + 10_000, requestId: s.httpRequestId },
+      { timeoutMs: this.waitMs + 10_000, requestId: s.httpRequestId, waitForResponderMs: handoverWaitMs },
     ).then(
       (reply) => this.served(entry, servedMachine(reply, s.user)),
       (err: unknown) => this.failed(entry, err),

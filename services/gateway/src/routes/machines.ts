@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { request, subjects } from '@hearth/bus';
 import type { ApiContext } from '../context.js';
 import { listedMachine } from '../machines/machine-view.js';
+import { handoverWaitMs } from '../machines/request-table.js';
 import { principalOf } from '../plugins/auth.js';
 import { HttpProblem, invalid, notFound, ProblemTitle } from '../problem.js';
 import { errorReplies, IdParams, Machine, MachineList, MachineRequest, MachineRequestBody, MachinesQuery, Queued, Served, TypeList } from '../schemas.js';
@@ -87,7 +88,7 @@ export const machineRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
     { schema: { tags: ['machines'], summary: 'release: the machine is deleted and its pool refilled', params: IdParams, response: { 204: { type: 'null' }, ...errorReplies } } },
     async (req, reply) => {
       const { user } = principalOf(req);
-      await request(bus, subjects.machines.release, { machineId: req.params.id, user: user.name }, { requestId: req.id });
+      await request(bus, subjects.machines.release, { machineId: req.params.id, user: user.name }, { requestId: req.id, waitForResponderMs: handoverWaitMs });
       req.log.info({ machineId: req.params.id }, 'machine released');
       return reply.status(204).send(null);
     },
