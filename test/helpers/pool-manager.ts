@@ -16,6 +16,8 @@ export interface TestPoolManager {
   dataDir: string;
   /** Stops the running pool manager and starts a new one on the same config and data. */
   restart(): Promise<void>;
+  /** Starts another replica of this installation in this process (same config, key and sim accounts); it stands by while this one leads. */
+  replica(): Promise<TestPoolManager>;
   cleanup(): Promise<void>;
 }
 
@@ -26,8 +28,8 @@ export const userKey = generateKeyPair('ada@laptop').publicKey;
  * Starts the pool manager with `set` overrides on top of test defaults (fast reconcile,
  * metrics on a free port). Pass clouds, types and pools through `set`.
  */
-export async function startPoolManager(natsUrl: string, set: string[], opts: { log?: Logger } = {}): Promise<TestPoolManager> {
-  const installation = `t${randomBytes(4).toString('hex')}`;
+export async function startPoolManager(natsUrl: string, set: string[], opts: { log?: Logger; installation?: string } = {}): Promise<TestPoolManager> {
+  const installation = opts.installation ?? `t${randomBytes(4).toString('hex')}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'hearth-pm-'));
   const config = loadConfig(PoolManagerConfig, {
     set: [
@@ -41,20 +43,31 @@ export async function startPoolManager(natsUrl: string, set: string[], opts: { l
     ],
   });
   const log = opts.log ?? createLogger({ service: 'pool-manager', level: process.env['HEARTH_TEST_LOG'] === '1' ? 'debug' : 'silent' });
-  const bus = await connectBus({ servers: natsUrl, name: 'pool-manager-test', log });
+  const running = await start({ config, log });
+  return handleOf(running, { natsUrl, installation, dataDir, log, start: () => start({ config, log }), removeData: true });
+}
+
+async function handleOf(
+  running: RunningPoolManager,
+  opts: { natsUrl: string; installation: string; dataDir: string; log: Logger; start: () => Promise<RunningPoolManager>; removeData: boolean },
+): Promise<TestPoolManager> {
+  const bus = await connectBus({ servers: opts.natsUrl, name: 'pool-manager-test', log: opts.log });
   const handle: TestPoolManager = {
-    running: await start({ config, log }),
+    running,
     bus,
-    installation,
-    dataDir,
+    installation: opts.installation,
+    dataDir: opts.dataDir,
     async restart() {
       await handle.running.stop();
-      handle.running = await start({ config, log });
+      handle.running = await opts.start();
+    },
+    async replica() {
+      return handleOf(await opts.start(), { ...opts, removeData: false });
     },
     async cleanup() {
       await handle.running.stop();
       await bus.close();
-      await rm(dataDir, { recursive: true, force: true });
+      if (opts.removeData) await rm(opts.dataDir, { recursive: true, force: true });
     },
   };
   return handle;

@@ -100,6 +100,11 @@ export const PoolManagerSettings = Type.Object(
     vanishGraceMs: Duration({ default: 60_000 }),
     /** Between the reclaim warning and the reclaim. */
     reclaimGraceMs: Duration({ default: 900_000 }),
+    /**
+     * Replicas: the one holding the KV lease allocates and reconciles, the others stand by.
+     * A holder that cannot renew steps down after 0.8 of this; a standby takes over after all of it.
+     */
+    leaseTtlMs: Duration({ default: 10_000, minimum: 500 }),
     /** The installation's SSH key; `<dataDir>/ssh/id_ed25519` unless set. */
     sshKeyFile: Type.Optional(Type.String()),
     /** Parallel launches per cloud, so a slow cloud never holds up the others. */

@@ -14,9 +14,11 @@ export class PoolMetrics {
   readonly cloudQuotaFull: Gauge;
   readonly cloudApiSeconds: Histogram;
   readonly cloudApiErrors: Counter;
+  readonly leader: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.leader = new Gauge({ name: 'hearth_pool_manager_leader', help: '1 while this replica holds the pool-manager lease (serves and reconciles), 0 on a standby', registers });
     this.machines = new Gauge({ name: 'hearth_pool_machines', help: 'machines by pool and state', labelNames: ['type', 'cloud', 'state'], registers });
     this.queued = new Gauge({ name: 'hearth_pool_queued_requests', help: 'requests waiting for a machine', labelNames: ['type'], registers });
     this.allocations = new Counter({ name: 'hearth_allocations_total', help: 'machines handed out', labelNames: ['type', 'cloud', 'warm'], registers });
@@ -53,5 +55,10 @@ export class PoolMetrics {
       registers,
     });
     this.cloudApiErrors = new Counter({ name: 'hearth_cloud_api_errors_total', help: 'driver API calls that failed (unavailable, auth, unexpected)', labelNames: ['cloud', 'call'], registers });
+  }
+
+  /** Clears the gauges only the leader keeps (pools, queues, clouds), when it stands down. */
+  resetLeaderGauges(): void {
+    for (const gauge of [this.machines, this.queued, this.cloudHealth, this.cloudDrained, this.cloudQuotaFull]) gauge.reset();
   }
 }

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { buckets, busOptionsFrom, connectBus, createService, ensureStorage, openKv, RequestRecord } from '@hearth/bus';
+import { buckets, busOptionsFrom, connectBus, createService, ensureStorage, Lease, openKv, RequestRecord, type LeaseRole } from '@hearth/bus';
 import { createMetricsRegistry, startMetricsServer, type Logger, type MetricsServer } from '@hearth/log';
 import { loadOrCreateKeyPair } from '@hearth/ssh';
 import { Allocator } from './allocate/allocator.js';
@@ -30,6 +30,20 @@ export interface PoolManagerDeps {
 }
 
 export interface RunningPoolManager {
+  /** The leader's working set. @throws Error on a standby (see `role`). */
+  readonly engine: Engine;
+  readonly controller: Controller;
+  readonly allocator: Allocator;
+  /** `leader` while this replica holds the lease and serves; `standby` otherwise. */
+  readonly role: LeaseRole;
+  readonly lease: Lease;
+  /** Resolves once this replica leads and serves (at once when it does). */
+  leading(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What a replica runs only while it holds the lease. */
+interface Active {
   engine: Engine;
   controller: Controller;
   allocator: Allocator;
@@ -37,8 +51,11 @@ export interface RunningPoolManager {
 }
 
 /**
- * Starts the pool manager: storage, clouds, the machine index, the request endpoints and
- * the reconcile loop. Integration tests call this in-process.
+ * Starts the pool manager: storage, the machine index, health and metrics, then campaigns
+ * for the `pool-manager` lease. The replica holding it serves the request endpoints and
+ * runs the reconcile loop; the others keep their machine index warm and stand by. Resolves
+ * after the first attempt, so a lone pool manager leads when this returns. Integration
+ * tests call this in-process.
  */
 export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> {
   const { config, log } = deps;
@@ -48,53 +65,127 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
   const key = loadOrCreateKeyPair(settings.sshKeyFile ?? join(resolve(config.dataDir), 'ssh', 'id_ed25519'), `hearth-${config.installation}`);
   const registry = createMetricsRegistry('pool-manager');
   const metrics = new PoolMetrics(registry);
-  const clouds = createClouds(config.clouds, { log, config, key, metrics, bus, store: await CloudStore.open(bus) });
-  for (const cloud of clouds.values()) await cloud.monitor.restore();
+  const cloudStore = await CloudStore.open(bus);
   const machines = await MachineStore.open(bus, log);
   const pools = await PoolStore.open(bus, config);
-  const engine: Engine = {
-    config,
-    installation: config.installation,
-    bus,
-    log,
-    machines,
-    pools,
-    clouds,
-    types: new Map(config.machineTypes.map((t) => [t.name, t])),
-    queue: new RequestQueue(),
-    requests: await openKv(bus, buckets.requests, RequestRecord),
-    metrics,
-    key,
-    kick: () => undefined,
-  };
-  // before the endpoints: every record still queued now belongs to a process that is gone
-  await endRequestsLeftQueued(engine.requests, log);
-  const controller = new Controller(engine, [new CloudHealth(), new WatchBoot(), new LaunchDeficit(), new DeleteMachines(), new SweepLeaks(settings.leakSweepIntervalMs), new ReclaimIdle()], settings.reconcileIntervalMs);
-  engine.kick = () => controller.kick();
-  const allocator = new Allocator(engine);
+  const requests = await openKv(bus, buckets.requests, RequestRecord);
   const service = await createService(bus, { name: 'pool-manager', version, description: 'warm pools, allocation, reconcile' });
-  serveEndpoints(service, engine, allocator);
-  await service.ready();
   const metricsServer: MetricsServer = await startMetricsServer({ registry, host: settings.metricsHost, port: settings.metricsPort, log });
   service.urls['metrics'] = `http://${settings.metricsHost}:${metricsServer.port}/metrics`;
-  service.addHealthCheck('reconcile', () => ({ ok: true, detail: `last pass ${controller.lastPassMs.toFixed(1)} ms, ${machines.size} machines` }));
-  controller.start();
-  log.info({ clouds: [...clouds.keys()], pools: pools.all().length }, 'pool manager started');
+
+  /** Builds the clouds, restores their health, ends what a former leader left queued, then serves and reconciles. */
+  const activate = async (): Promise<Active> => {
+    const clouds = createClouds(config.clouds, { log, config, key, metrics, bus, store: cloudStore });
+    for (const cloud of clouds.values()) await cloud.monitor.restore();
+    const engine: Engine = {
+      config,
+      installation: config.installation,
+      bus,
+      log,
+      machines,
+      pools,
+      clouds,
+      types: new Map(config.machineTypes.map((t) => [t.name, t])),
+      queue: new RequestQueue(),
+      requests,
+      metrics,
+      key,
+      kick: () => undefined,
+    };
+    // before the endpoints: only the leader queues requests, so every record still queued belongs to a process that is gone
+    await endRequestsLeftQueued(requests, log);
+    const controller = new Controller(engine, [new CloudHealth(), new WatchBoot(), new LaunchDeficit(), new DeleteMachines(), new SweepLeaks(settings.leakSweepIntervalMs), new ReclaimIdle()], settings.reconcileIntervalMs);
+    engine.kick = () => controller.kick();
+    const allocator = new Allocator(engine);
+    const withdraw = service.group(() => serveEndpoints(service, engine, allocator));
+    await service.ready();
+    controller.start();
+    log.info({ clouds: [...clouds.keys()], pools: pools.all().length }, 'pool manager leading: serving and reconciling');
+    return {
+      engine,
+      controller,
+      allocator,
+      stop: async () => {
+        // no new pass, launch or allocation from here on; then what is in flight ends
+        const passes = controller.stop();
+        allocator.stop();
+        await withdraw();
+        // background cloud calls are aborted, so a slow cloud does not hold up the stop
+        await Promise.all([...clouds.values()].map((cloud) => cloud.tasks.stop()));
+        await passes;
+        for (const cloud of clouds.values()) {
+          cloud.access.close();
+          await cloud.driver.close();
+        }
+        // a standby reports no pools or clouds of its own, so sums over replicas stay right
+        metrics.resetLeaderGauges();
+      },
+    };
+  };
+
+  let active: Active | undefined;
+  let stopping = false;
+  // role changes are carried out one after another, so an activation is never torn down half-built
+  let transition: Promise<void> = Promise.resolve();
+  const waiters: (() => void)[] = [];
+  const lease = new Lease(bus, {
+    // one lease per installation: several installations may share a NATS
+    name: `pool-manager.${config.installation}`,
+    holder: service.id,
+    ttlMs: Math.round(settings.leaseTtlMs),
+    log,
+    onRole: (role) => {
+      metrics.leader.set(role === 'leader' ? 1 : 0);
+      transition = transition.then(async () => {
+        if (role === 'leader' && !active && !stopping) {
+          active = await activate();
+          for (const wake of waiters.splice(0)) wake();
+        } else if (role === 'standby' && active) {
+          const was = active;
+          active = undefined;
+          await was.stop();
+        }
+      }).catch((err: unknown) => log.error({ err, role }, 'pool manager could not change role'));
+    },
+  });
+  metrics.leader.set(0);
+  service.addHealthCheck('reconcile', () => {
+    if (active) return { ok: true, detail: `leading; last pass ${active.controller.lastPassMs.toFixed(1)} ms, ${machines.size} machines` };
+    const holder = lease.holder;
+    return { ok: true, detail: holder ? `standby; ${holder.holder} on ${holder.host} (pid ${holder.pid}) leads` : 'standby; campaigning for the lease' };
+  });
+  await lease.start();
+  await transition;
+
+  const current = (): Active => {
+    if (!active) throw new Error('this pool manager is a standby: it does not serve or reconcile until it holds the lease');
+    return active;
+  };
   return {
-    engine,
-    controller,
-    allocator,
+    get engine() {
+      return current().engine;
+    },
+    get controller() {
+      return current().controller;
+    },
+    get allocator() {
+      return current().allocator;
+    },
+    get role() {
+      return active ? 'leader' : 'standby';
+    },
+    lease,
+    leading: () => (active ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
     stop: async () => {
-      allocator.stop();
+      stopping = true;
+      await transition;
+      const was = active;
+      active = undefined;
+      await was?.stop();
+      // handed back only once nothing here serves or reconciles, so a standby can take over at once
+      await lease.stop();
       await service.stop();
-      // background cloud calls are aborted first, so a slow cloud does not hold up the stop
-      await Promise.all([...clouds.values()].map((cloud) => cloud.tasks.stop()));
-      await controller.stop();
       machines.stop();
-      for (const cloud of clouds.values()) {
-        cloud.access.close();
-        await cloud.driver.close();
-      }
       await metricsServer.close();
       await bus.drain();
     },
