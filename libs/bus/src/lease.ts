@@ -129,7 +129,9 @@ export class Lease {
     const other = current.value;
     if (this.#seen?.revision !== current.revision) this.#seen = { record: other, revision: current.revision, since: sent };
     let reason: string | undefined;
-    if (this.#gone(other)) reason = `its holder ${other.holder} (pid ${other.pid} on this host) is gone`;
+    // this process stepped down for want of a renewal that landed after all: nobody took it since
+    if (other.holder === this.opts.holder) reason = 'it was still ours';
+    else if (this.#gone(other)) reason = `its holder ${other.holder} (pid ${other.pid} on this host) is gone`;
     else if (sent - this.#seen.since >= other.ttlMs) reason = `its holder ${other.holder} on ${other.host} did not renew it for ${Math.round(sent - this.#seen.since)} ms`;
     if (reason) await this.#take(() => kv.update(this.opts.name, this.#mine(Date.now()), current.revision), sent, reason);
   }
@@ -160,6 +162,11 @@ export class Lease {
     } catch (err) {
       if (!isConflict(err)) throw err;
       const now = await kv.get(this.opts.name).catch(() => undefined);
+      if (now?.value.holder === this.opts.holder) {
+        // an earlier renewal that seemed to fail (a timeout) did land: the lease is still ours
+        this.#revision = now.revision;
+        return;
+      }
       if (now) this.#seen = { record: now.value, revision: now.revision, since: performance.now() };
       this.#lose(now ? `taken over by ${now.value.holder} on ${now.value.host}` : 'deleted by someone else');
       return;
