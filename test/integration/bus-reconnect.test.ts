@@ -5,11 +5,14 @@ import { loadConfig } from '@hearth/config';
 import { GatewayConfig, start } from '@hearth/gateway';
 import { createLogger } from '@hearth/log';
 import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
+import { apiToken } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const log = createLogger({ service: 'test', level: 'silent' });
 let nats: TestNatsServer;
 let gateway: Awaited<ReturnType<typeof start>>;
+const adminPassword = 'reconnect-admin-password';
+let adminToken: string;
 
 interface Status {
   nats: { connected: boolean; server: string };
@@ -20,7 +23,9 @@ interface Status {
 beforeAll(async () => {
   nats = await startNatsServer();
   const config = loadConfig(GatewayConfig, { set: [`nats.url=${nats.url}`, 'gateway.port=0'] });
-  gateway = await start({ config, log });
+  gateway = await start({ config, log, adminPassword });
+  // the status's details (which instance, its addresses) are for admins
+  adminToken = await apiToken(gateway.url, 'admin', adminPassword);
 });
 afterAll(async () => {
   // a failed test may leave the server down, and the gateway drains over NATS
@@ -30,7 +35,7 @@ afterAll(async () => {
 });
 
 async function status(): Promise<Status> {
-  const res = await fetch(`${gateway.url}/api/v1/status`);
+  const res = await fetch(`${gateway.url}/api/v1/status`, { headers: { authorization: `Bearer ${adminToken}` } });
   return (await res.json()) as Status;
 }
 

@@ -247,6 +247,21 @@ describe('roles and users', () => {
     await problem(await call('/users', json({ name: 'eve', password: 'x'.repeat(12), role: 'admin' }, bearer(adaToken))), 403);
   });
 
+  it('tells anyone whether each service is healthy, and only an admin where it runs and what its checks say', async () => {
+    type Status = { healthy: boolean; nats: Record<string, unknown>; services: Record<string, unknown>[] };
+    const status = async (headers: Record<string, string> = {}): Promise<Status> => (await (await call('/status', { headers })).json()) as Status;
+    for (const caller of [{}, bearer(adaToken)]) {
+      const open = await status(caller);
+      expect(open.healthy).toBe(true);
+      expect(Object.keys(open.nats)).toEqual(['connected']);
+      expect(open.services.length).toBeGreaterThan(0);
+      for (const s of open.services) expect(Object.keys(s).sort()).toEqual(['healthy', 'name']);
+    }
+    const full = await status(bearer(adminToken));
+    expect(full.nats).toMatchObject({ connected: true, server: expect.stringContaining('127.0.0.1') });
+    expect(full.services.find((s) => s.name === 'gateway')).toMatchObject({ host: expect.any(String), pid: process.pid, checks: expect.any(Array) });
+  });
+
   it('lets an admin list users, change a role, and refuses a duplicate name with 409', async () => {
     const list = (await (await call('/users', { headers: bearer(adminToken) })).json()) as { users: { name: string; role: string; disabled: boolean }[] };
     expect(list.users.map((u) => u.name)).toEqual(expect.arrayContaining(['admin', 'ada']));
