@@ -290,6 +290,16 @@ describe('portal - an admin resizes a pool and watches it refill', () => {
     }
     await settle(v, '11-usage');
   }, 120_000);
+
+  it('shows every service instance with its health checks, and the pool manager leading', async () => {
+    await open(v, 'Services', 'Services');
+    const leader = v.page.locator('tr[data-service="pool-manager"][data-role="leading"]');
+    await leader.waitFor();
+    await leader.getByText(/^leading; last pass/).waitFor();
+    await v.page.locator('tr[data-service="gateway"]').first().waitFor();
+    await v.page.getByRole('status').filter({ hasText: 'NATS connected' }).waitFor();
+    await settle(v, '12-services');
+  }, 60_000);
 });
 
 describe('portal - with nothing warm, a request waits in the queue and then gets its machine', () => {
@@ -322,7 +332,7 @@ describe('portal - with nothing warm, a request waits in the queue and then gets
     expect(await v.page.getByRole('list', { name: 'What happened' }).textContent()).toMatch(/queued: position 1/);
     const stages = v.page.locator('.stages li');
     expect(await stages.evaluateAll((items) => items.map((li) => li.getAttribute('data-state')))).toEqual(['done', 'done', 'done', 'done']);
-    await settle(v, '12-request-queued');
+    await settle(v, '13-request-queued');
     expect(await loginWith(await v.page.getByLabel('Connect with').inputValue())).toBe(scientist.name);
   }, 240_000);
 });
@@ -356,6 +366,6 @@ describe('portal - an idle machine carries the reclaim warning', () => {
     const listed = await call<{ machines: { id: string; warnedAt?: number; reclaimAt?: number }[] }>(ada, 'GET', '/machines');
     const warned = listed.body.machines.find((m) => m.id === served.body.machine.id);
     expect(warned?.reclaimAt).toBe((warned?.warnedAt ?? 0) + 10 * 60_000);
-    await settle(v, '13-reclaim-warning');
+    await settle(v, '14-reclaim-warning');
   }, 300_000);
 });

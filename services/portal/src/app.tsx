@@ -4,6 +4,7 @@ import { EventsProvider, useLiveEvents, type LiveStatus } from './api/events';
 import type { LoginReply, Me } from './api/types';
 import { CloudsPage } from './admin/clouds';
 import { PoolsPage } from './admin/pools';
+import { ServicesPage } from './admin/services';
 import { UsagePage } from './admin/usage';
 import { UsersPage } from './admin/users';
 import { CataloguePage } from './pages/catalogue';
@@ -28,6 +29,7 @@ const adminNav: NavItem[] = [
   { path: '/admin/clouds', label: 'Clouds' },
   { path: '/admin/users', label: 'Users' },
   { path: '/admin/usage', label: 'Usage' },
+  { path: '/admin/services', label: 'Services' },
 ];
 
 // Set while this browser holds a session. The session cookie is httpOnly, so without this hint
@@ -46,6 +48,7 @@ function Page({ route, me, onMe }: { route: string; me: Me; onMe: (me: Me) => vo
   if (route === '/admin/clouds') return <CloudsPage />;
   if (route === '/admin/users') return <UsersPage me={me.name} />;
   if (route === '/admin/usage') return <UsagePage />;
+  if (route === '/admin/services') return <ServicesPage />;
   return <CataloguePage me={me} />;
 }
 

@@ -121,6 +121,25 @@ export interface CloudStatus {
   };
 }
 
+export interface HealthReport {
+  name: string;
+  id: string;
+  version: string;
+  healthy: boolean;
+  startedAt: string;
+  uptimeMs: number;
+  pid: number;
+  host: string;
+  checks: { name: string; ok: boolean; detail?: string }[];
+  urls?: Record<string, string>;
+}
+
+export interface StatusReply {
+  nats: { connected: boolean; server?: string };
+  healthy: boolean;
+  services: HealthReport[];
+}
+
 export interface User {
   name: string;
   role: Role;
