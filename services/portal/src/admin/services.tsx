@@ -49,7 +49,7 @@ export function ServicesPage(): ReactNode {
           return (
             <tr key={s.id} data-service={s.name} data-role={role}>
               <th scope="row">
-                {s.name}
+                {s.name}{' '}
                 {role && <span className={`badge ${role === 'leading' ? 'ok' : 'wait'}`}>{role}</span>}
                 <div className="muted small">
                   {s.id} · v{s.version}
