@@ -58,6 +58,9 @@ export class ApiClient {
   async machines(all = false): Promise<Machine[]> {
     return (await this.call<{ machines: Machine[] }>('GET', `/machines${all ? '?all=true' : ''}`, 'listing machines')).machines;
   }
+  machine(id: string): Promise<Machine> {
+    return this.call('GET', `/machines/${enc(id)}`, `reading machine ${id}`);
+  }
   release(id: string): Promise<void> {
     return this.call('DELETE', `/machines/${enc(id)}`, `releasing machine ${id}`);
   }

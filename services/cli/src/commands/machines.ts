@@ -1,16 +1,20 @@
 import type { Command } from 'commander';
+import { UsageError } from '../api/api-error.js';
 import type { ApiClient } from '../api/client.js';
 import { apiCommand, output, withApi, type ApiOptions, type Exit } from '../api/session.js';
 import type { Machine, MachineRequest, MachineTypeInfo } from '../api/types.js';
 import { ago, duration, table } from '../ui/table.js';
 import { style, ui } from '../ui/terminal.js';
 import { findPublicKey } from './machines-key.js';
+import { runSsh, sshMachine, type SshOptions } from './machines-ssh.js';
 import { waitForMachine } from './machines-wait.js';
 
-export interface RequestOptions extends ApiOptions {
+export interface RequestOptions extends ApiOptions, SshOptions {
   sshKey?: string;
   region?: string;
   wait?: boolean;
+  /** Log in once the machine is there (implies wait). */
+  ssh?: boolean;
 }
 
 /** `hearth machines types`: what can be asked for, and how many are warm where. */
@@ -37,22 +41,27 @@ export function typesTable(types: readonly MachineTypeInfo[]): string {
  * `hearth machines request TYPE`: a warm machine at once, or a queued request; with
  * --wait, follows the queue (position, then launching) until the machine is there.
  */
-export async function requestMachine(client: ApiClient, type: string, opts: RequestOptions): Promise<number> {
+export async function requestMachine(client: ApiClient, type: string, opts: RequestOptions, command: readonly string[] = []): Promise<number> {
+  if (opts.ssh && opts.json) throw new UsageError('--ssh logs you in; it cannot be combined with --json');
+  if (command.length > 0 && !opts.ssh) throw new UsageError(`a command (${command.join(' ')}) is run on the machine only with --ssh`);
   const sshPublicKey = await findPublicKey(opts.sshKey);
   const outcome = await client.requestMachine({ type, ...(sshPublicKey ? { sshPublicKey } : {}), ...(opts.region ? { region: opts.region } : {}) });
-  if ('machine' in outcome) {
-    printMachine(outcome.machine, opts);
-    return 0;
-  }
-  if (!opts.wait) {
+  const ready = (machine: Machine): Promise<number> | number => {
+    if (!opts.ssh) {
+      printMachine(machine, opts);
+      return 0;
+    }
+    ui.note(`Machine ready: ${machine.id} (${machine.type} on ${machine.cloud}); release it when done: hearth machines release ${machine.id}`);
+    return runSsh(machine, opts, command);
+  };
+  if ('machine' in outcome) return ready(outcome.machine);
+  if (!opts.wait && !opts.ssh) {
     output(opts, outcome.request, () => printQueued(outcome.request));
     return 0;
   }
-  const done = await waitForMachine(client, outcome.request, { progress: !opts.json });
-  if (done.machine && done.state === 'allocated') {
-    printMachine(done.machine, opts);
-    return 0;
-  }
+  // progress on a terminal; on a pipe with --ssh, stdout is the remote command's alone
+  const done = await waitForMachine(client, outcome.request, { progress: !opts.json && (!opts.ssh || process.stdout.isTTY === true) });
+  if (done.machine && done.state === 'allocated') return ready(done.machine);
   output(opts, done, () => ui.error(`request ${done.id} for a ${type} machine ${done.state}${done.error ? `: ${done.error}` : ''}`));
   return 1;
 }
@@ -107,11 +116,24 @@ export function registerMachines(program: Command, exit: Exit): void {
     .option('--ssh-key <file>', 'public key to log in with (default: ~/.ssh/id_ed25519.pub, then id_ecdsa.pub, id_rsa.pub, then the key stored with your account)')
     .option('--region <region>', 'prefer machines in this region (e.g. near your data)')
     .option('--wait', 'when none is warm, wait in the queue (showing your position) until the machine is ready; Ctrl-C cancels the request')
-    .action(async (type: string, opts: RequestOptions) => exit(await withApi(opts, (c) => requestMachine(c, type, opts))));
+    .option('--ssh', 'log in as soon as the machine is yours (waits like --wait); a COMMAND after -- runs there instead of a shell')
+    .option('-i, --identity <file>', 'with --ssh: the private key to log in with (ssh -i)')
+    .option('-F, --ssh-config <file>', 'with --ssh: an ssh config file (ssh -F)')
+    .argument('[command...]', 'with --ssh: a command to run on the machine, after --')
+    .action(async (type: string, command: string[], opts: RequestOptions) => exit(await withApi(opts, (c) => requestMachine(c, type, opts, command))));
   apiCommand(machines.command('list'), 'print {"machines":[…]} as JSON')
     .description('list your machines with their ssh commands')
     .option('--all', "admins: everyone's machines")
     .action(async (opts: ApiOptions & { all?: boolean }) => exit(await withApi(opts, (c) => listMachines(c, opts))));
+  machines
+    .command('ssh')
+    .description("log into one of your machines with OpenSSH's ssh (through the jump host where one is needed); exits with ssh's code")
+    .argument('<id>', 'machine id, as in `hearth machines list`')
+    .argument('[command...]', 'a command to run there instead of a shell, after --')
+    .option('--url <url>', 'Hearth address (default: $HEARTH_URL, else the one you logged in to)')
+    .option('-i, --identity <file>', 'the private key to log in with (ssh -i)')
+    .option('-F, --ssh-config <file>', 'an ssh config file (ssh -F)')
+    .action(async (id: string, command: string[], opts: ApiOptions & SshOptions) => exit(await withApi(opts, (c) => sshMachine(c, id, opts, command))));
   apiCommand(machines.command('release'), 'print {"released": ID} as JSON')
     .description('give a machine back: it is deleted with everything on it, and its pool refilled')
     .argument('<id>', 'machine id, as in `hearth machines list`')

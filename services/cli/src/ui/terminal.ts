@@ -26,6 +26,10 @@ export const ui = {
   step(line: string): void {
     process.stdout.write(`${style.dim('·')} ${line}\n`);
   },
+  /** A remark beside the real output (stderr), e.g. before ssh takes over the terminal. */
+  note(line: string): void {
+    process.stderr.write(`${style.dim(line)}\n`);
+  },
   warn(line: string): void {
     process.stderr.write(`${style.warn('warning:')} ${line}\n`);
   },
