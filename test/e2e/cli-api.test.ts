@@ -1,35 +1,21 @@
-import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { startGateway, type MachineView, type TestGateway } from '../helpers/gateway.js';
 import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-// The real CLI as built by `./hearth test` (tsc -b runs before the suite).
-const cli = resolve(import.meta.dirname, '..', '..', 'services', 'cli', 'dist', 'main.js');
+type Result = CliResult;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `hearth args…` as `home`'s user, with `input` on stdin and `env` on top. */
+/** Runs `hearth args…` as `home`'s user, with `input` on stdin and `env` on top (no HEARTH_URL, HEARTH_TOKEN or HEARTH_CONFIG unless given). */
 function runHearth(home: string, args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<Result> {
-  return new Promise((done) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', HOME: home, XDG_CONFIG_HOME: join(home, '.config'), ...opts.env };
-    for (const name of ['HEARTH_URL', 'HEARTH_TOKEN', 'HEARTH_CONFIG'] as const) if (!opts.env?.[name]) delete env[name];
-    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
+  return runCli(args, {
+    ...(opts.input === undefined ? {} : { input: opts.input }),
+    env: { HEARTH_URL: undefined, HEARTH_TOKEN: undefined, HEARTH_CONFIG: undefined, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), ...opts.env },
   });
 }
 

@@ -1,48 +1,29 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OwnerTag } from '@hearth/clouds';
-import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { analysisImage, removeByLabel } from '../helpers/docker-image.js';
-import { addUser, apiToken, startGateway, type TestGateway } from '../helpers/gateway.js';
-import { machineType, pool, startPoolManager, type TestPoolManager } from '../helpers/pool-manager.js';
+import { startGatewayStack, type GatewayStack } from '../helpers/gateway-stack.js';
+import { machineType, pool } from '../helpers/pool-manager.js';
 
 // `hearth machines request --ssh` and `hearth machines ssh` log into real machines: the
 // built CLI, the real gateway and pool manager, Docker containers with a real sshd, and
 // OpenSSH's ssh on this host.
 
 const run = promisify(execFile);
-const cli = resolve(import.meta.dirname, '..', '..', 'services', 'cli', 'dist', 'main.js');
 const cloud = 'docker-cli-ssh';
-const scientist = { name: 'ada', password: 'lovelace-analytical-engine' };
 
-let nats: TestNatsServer;
-let pm: TestPoolManager;
-let gateway: TestGateway;
+let stack: GatewayStack;
 let dir: string;
 let sshConfig: string;
-let token: string;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built `hearth` as the scientist (URL and token from the environment). */
-function hearth(args: string[]): Promise<Result> {
-  return new Promise((done) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', HOME: dir, XDG_CONFIG_HOME: join(dir, '.config'), HEARTH_URL: gateway.url, HEARTH_TOKEN: token };
-    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
+/** Runs the built `hearth` as the scientist ada (URL and token from the environment). */
+function hearth(args: string[]): Promise<CliResult> {
+  return runCli(args, { env: { HOME: dir, XDG_CONFIG_HOME: join(dir, '.config'), HEARTH_URL: stack.gw.url, HEARTH_TOKEN: stack.ada, HEARTH_CONFIG: undefined } });
 }
 
 beforeAll(async () => {
@@ -52,9 +33,8 @@ beforeAll(async () => {
   // no host-key prompts for fresh machines; the key is given with -i by the tests
   sshConfig = join(dir, 'ssh_config');
   await writeFile(sshConfig, 'Host *\n  IdentitiesOnly yes\n  BatchMode yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  ConnectTimeout 30\n');
-  nats = await startNatsServer();
   const image = await analysisImage();
-  pm = await startPoolManager(nats.url, [
+  stack = await startGatewayStack([
     ...machineType(0, 'analysis', [`images.default=${image}`, 'bootTimeoutMs=120s']),
     `clouds[0].name=${cloud}`,
     'clouds[0].driver=docker',
@@ -62,20 +42,16 @@ beforeAll(async () => {
     'clouds[0].network=hearth-test',
     ...pool(0, 'analysis', cloud, 1, 3),
   ]);
-  gateway = await startGateway({ natsUrl: nats.url, set: [`installation=${pm.installation}`] });
-  const adminToken = await apiToken(gateway.url, 'admin', gateway.adminPassword);
-  token = await addUser(gateway.url, adminToken, scientist);
   // the key the machine is given: the scientist's, stored with the account
   const sshPublicKey = (await readFile(`${keyFile}.pub`, 'utf8')).trim();
-  const saved = await fetch(`${gateway.url}/api/v1/me/ssh-key`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ sshPublicKey }) });
+  const saved = await fetch(`${stack.gw.url}/api/v1/me/ssh-key`, { method: 'PUT', headers: { authorization: `Bearer ${stack.ada}`, 'content-type': 'application/json' }, body: JSON.stringify({ sshPublicKey }) });
   expect(saved.status).toBe(200);
 }, 600_000);
 
 afterAll(async () => {
-  await gateway?.stop();
-  await pm?.cleanup();
-  if (pm) await removeByLabel(`${OwnerTag.Installation}=${pm.installation}`);
-  await nats?.cleanup();
+  const installation = stack?.pm.installation;
+  await stack?.stop();
+  if (installation) await removeByLabel(`${OwnerTag.Installation}=${installation}`);
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 120_000);
 
@@ -106,7 +82,7 @@ describe('hearth machines request --ssh and hearth machines ssh', () => {
     expect(stray.code).toBe(2);
     expect(stray.stderr).toMatch(/only with --ssh/);
     // nothing was asked for by the refused calls: the scientist has the one machine
-    const mine = (await (await fetch(`${gateway.url}/api/v1/machines`, { headers: { authorization: `Bearer ${token}` } })).json()) as { machines: unknown[] };
+    const mine = (await (await fetch(`${stack.gw.url}/api/v1/machines`, { headers: { authorization: `Bearer ${stack.ada}` } })).json()) as { machines: unknown[] };
     expect(mine.machines).toHaveLength(1);
   });
 });

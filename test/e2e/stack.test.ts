@@ -3,33 +3,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusReport } from '@hearth/cli';
 import { freePort, startNatsServer } from '@hearth/testkit';
+import { hearthCli as cli, runCli, type CliResult } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-// The real CLI as built by `./hearth test` (tsc -b runs before the suite).
-const cli = resolve(import.meta.dirname, '..', '..', 'services', 'cli', 'dist', 'main.js');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function hearth(args: string[]): Promise<Result> {
-  return new Promise((done) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-    delete env['HEARTH_CONFIG'];
-    delete env['HEARTH_DATA_DIR'];
-    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
+/** The built `hearth`, on the defaults: no HEARTH_CONFIG or HEARTH_DATA_DIR from the caller. */
+function hearth(args: string[]): Promise<CliResult> {
+  return runCli(args, { env: { HEARTH_CONFIG: undefined, HEARTH_DATA_DIR: undefined } });
 }
 
 function alive(pid: number | undefined): boolean {
