@@ -12,7 +12,7 @@ export interface StatusReport {
   supervisorPid?: number;
   dataDir: string;
   nats: { url: string; version?: string; pid?: number; healthy: boolean; restarts: number; monitorUrl?: string };
-  services: { name: string; healthy: boolean; pid?: number; restarts: number; state: string; version?: string; uptimeMs?: number }[];
+  services: { name: string; healthy: boolean; pid?: number; restarts: number; state: string; version?: string; uptimeMs?: number; failing?: string[] }[];
   portal?: string;
   warnings: string[];
 }
@@ -39,14 +39,18 @@ export async function collectStatus(opts: StackOptions): Promise<StatusReport> {
       restarts: state.nats.process.restarts,
       ...(state.nats.monitorUrl ? { monitorUrl: state.nats.monitorUrl } : {}),
     },
-    services: state.services.map((s) => serviceLine(s, health ?? [])),
+    services: state.services.map((s) => serviceLine(s, health)),
     ...(state.portal ? { portal: state.portal } : {}),
     warnings: state.warnings,
   };
 }
 
-function serviceLine(s: ChildStatus, health: HealthReport[]): StatusReport['services'][number] {
-  const report = health.find((h) => h.name === s.name && h.pid === s.pid);
+/** One supervised service as its process and its health report tell it; `failing` names the checks that fail, and why. */
+export function serviceLine(s: ChildStatus, health: readonly HealthReport[] | undefined): StatusReport['services'][number] {
+  const report = health?.find((h) => h.name === s.name && h.pid === s.pid);
+  const failing = report?.checks.filter((c) => !c.ok).map((c) => (c.detail ? `${c.name}: ${c.detail}` : c.name)) ?? [];
+  // without NATS nobody answers; the nats-server line says so
+  if (health && s.state === 'running' && !report) failing.push('no answer to the health check over NATS');
   return {
     name: s.name,
     healthy: s.state === 'running' && report?.healthy === true,
@@ -54,6 +58,7 @@ function serviceLine(s: ChildStatus, health: HealthReport[]): StatusReport['serv
     restarts: s.restarts,
     state: s.state,
     ...(report ? { version: report.version, uptimeMs: report.uptimeMs } : {}),
+    ...(failing.length > 0 ? { failing } : {}),
   };
 }
 
@@ -97,6 +102,7 @@ export function printStack(state: StackState | undefined, report: StatusReport |
     ui.say(`  nats-server  ${mark(report.nats.healthy)}  ${report.nats.url}  ${natsWhat}`);
     for (const s of report.services) {
       ui.say(`  ${s.name.padEnd(12)} ${mark(s.healthy)}  ${s.state}  pid ${s.pid ?? '-'}  restarts ${s.restarts}${s.version ? `  v${s.version}` : ''}`);
+      for (const why of s.failing ?? []) ui.say(`  ${' '.repeat(12)} ${style.bad('✗')} ${why}`);
     }
     for (const w of report.warnings) ui.warn(w);
     return;
