@@ -46,6 +46,8 @@ export class Lease {
   #deadline: NodeJS.Timeout | undefined;
   #tick: Promise<void> | undefined;
   #again = false;
+  /** No campaigning before this (monotonic ms): after handing the lease back. */
+  #quietUntil = 0;
   #stopWatch: () => void = () => undefined;
   #stopped = false;
   readonly #marker = processMarker();
@@ -96,8 +98,9 @@ export class Lease {
     this.#stopped = true;
     this.#stopWatch();
     clearTimeout(this.#timer);
-    clearTimeout(this.#deadline);
     await this.#tick;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#deadline);
     if (this.#role !== 'leader' || !this.#kv) return;
     await this.#kv.delete(this.opts.name, this.#revision).catch((err: unknown) => {
       this.opts.log.warn({ err, lease: this.opts.name }, 'lease not handed back; a standby takes over when it expires');
@@ -105,22 +108,54 @@ export class Lease {
     this.#setRole('standby', 'stopped');
   }
 
+  /**
+   * Hands the lease back while this process keeps running (it could not do the job), and
+   * leaves it to the other replicas for `cooldownMs` before campaigning again.
+   */
+  async release(reason: string, cooldownMs: number): Promise<void> {
+    await this.#tick;
+    this.#quietUntil = performance.now() + cooldownMs;
+    if (this.#role !== 'leader' || !this.#kv) return;
+    const revision = this.#revision;
+    this.#lose(reason);
+    await this.#kv.delete(this.opts.name, revision).catch((err: unknown) => {
+      this.opts.log.warn({ err, lease: this.opts.name }, 'lease not handed back; a standby takes over when it expires');
+    });
+  }
+
   #runTick(): Promise<void> {
+    let failed = false;
     this.#tick = (this.#role === 'leader' ? this.#renew() : this.#campaign())
-      .catch((err: unknown) => this.opts.log.warn({ err, lease: this.opts.name, role: this.#role }, 'lease check failed; trying again'))
+      .catch((err: unknown) => {
+        failed = true;
+        this.opts.log.warn({ err, lease: this.opts.name, role: this.#role }, 'lease check failed; trying again');
+      })
       .finally(() => {
         this.#tick = undefined;
         if (this.#stopped) return;
         const again = this.#again;
         this.#again = false;
-        this.#timer = setTimeout(() => void this.#runTick(), again ? 0 : this.intervalMs);
+        // a failed renewal is tried again soon: the step-down deadline is running
+        this.#timer = setTimeout(() => void this.#runTick(), again ? 0 : failed ? Math.max(25, this.intervalMs / 4) : this.intervalMs);
       });
     return this.#tick;
   }
 
+  /** One KV call, given up on after a quarter of the ttl: a slow reply must not use up the holder's deadline. */
+  #bounded<T>(call: Promise<T>): Promise<T> {
+    const ms = Math.max(50, this.opts.ttlMs / 4);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`lease ${this.opts.name}: no answer from KV within ${Math.round(ms)} ms`)), ms);
+    });
+    call.catch(() => undefined);
+    return Promise.race([call, late]).finally(() => clearTimeout(timer));
+  }
+
   async #campaign(): Promise<void> {
+    if (performance.now() < this.#quietUntil) return;
     const kv = this.#kv as TypedKv<typeof LeaseRecord>;
-    const current = await kv.get(this.opts.name);
+    const current = await this.#bounded(kv.get(this.opts.name));
     const sent = performance.now();
     if (!current) {
       await this.#take(() => kv.create(this.opts.name, this.#mine(Date.now())), sent, 'the lease was free');
@@ -138,7 +173,7 @@ export class Lease {
 
   async #take(write: () => Promise<number>, sent: number, reason: string): Promise<void> {
     try {
-      this.#revision = await write();
+      this.#revision = await this.#bounded(write());
     } catch (err) {
       // another candidate or the holder wrote first: look again next tick
       if (isConflict(err)) return;
@@ -158,7 +193,7 @@ export class Lease {
     const record = this.#record as LeaseRecord;
     const sent = performance.now();
     try {
-      this.#revision = await kv.update(this.opts.name, { ...record, renewedAt: Date.now() }, this.#revision);
+      this.#revision = await this.#bounded(kv.update(this.opts.name, { ...record, renewedAt: Date.now() }, this.#revision));
     } catch (err) {
       if (!isConflict(err)) throw err;
       const now = await kv.get(this.opts.name).catch(() => undefined);
@@ -176,6 +211,7 @@ export class Lease {
 
   #armDeadline(sent: number): void {
     clearTimeout(this.#deadline);
+    if (this.#stopped) return;
     const left = sent + this.opts.ttlMs * stepDownShare - performance.now();
     this.#deadline = setTimeout(() => this.#lose(`not renewed for ${Math.round(this.opts.ttlMs * stepDownShare)} ms`), Math.max(0, left));
   }
