@@ -53,6 +53,8 @@ export function serve<S extends ApiSubject>(
     lastError: '',
     processingTimeNs: 0n,
   };
+  /** Requests being handled, so a stop or a withdrawal can wait for their replies. */
+  const running = new Set<Promise<void>>();
   const sub = service.bus.nc.subscribe(subject, {
     ...(queueGroup ? { queue: queueGroup } : {}),
     callback: (err, msg) => {
@@ -60,10 +62,15 @@ export function serve<S extends ApiSubject>(
         service.log.error({ err, subject }, 'subscription failed');
         return;
       }
-      void handle(msg);
+      const handling = handle(msg);
+      running.add(handling);
+      const done = (): void => {
+        running.delete(handling);
+      };
+      handling.then(done, done);
     },
   });
-  service.track(sub, stats);
+  service.track(sub, stats, running);
 
   async function handle(msg: Msg): Promise<void> {
     const started = process.hrtime.bigint();

@@ -43,6 +43,7 @@ export class Service {
   readonly urls: Record<string, string> = {};
   private readonly probes = new Map<string, HealthProbe>();
   private readonly subs: Subscription[] = [];
+  private readonly running = new Map<Subscription, ReadonlySet<Promise<void>>>();
 
   constructor(
     readonly bus: Bus,
@@ -60,16 +61,24 @@ export class Service {
     this.probes.set(name, probe);
   }
 
-  /** Keeps a subscription so stop() can drain it. */
-  track(sub: Subscription, stats?: EndpointStats): void {
+  /** Keeps a subscription so stop() can drain it, and the requests it is handling (`running`) so stop() can wait for them. */
+  track(sub: Subscription, stats?: EndpointStats, running?: ReadonlySet<Promise<void>>): void {
     this.subs.push(sub);
     if (stats) this.endpoints.push(stats);
+    if (running) this.running.set(sub, running);
+  }
+
+  /** Unsubscribes `subs` and waits for the requests they were handling to be answered. */
+  private async finish(subs: readonly Subscription[]): Promise<void> {
+    await Promise.all(subs.map((s) => (s.isClosed() ? Promise.resolve() : s.drain().catch(() => undefined))));
+    await Promise.all(subs.flatMap((s) => [...(this.running.get(s) ?? [])]));
+    for (const s of subs) this.running.delete(s);
   }
 
   /**
    * Runs `add` (which serves endpoints, synchronously) and returns a function that withdraws
-   * exactly what it added, after their in-flight requests finish: for endpoints a replica
-   * serves only while it holds a lease.
+   * exactly what it added and resolves once the requests they were handling are answered:
+   * for endpoints a replica serves only while it holds a lease.
    */
   group(add: () => void): () => Promise<void> {
     const subsBefore = new Set(this.subs);
@@ -84,7 +93,7 @@ export class Service {
       };
       keep(this.subs);
       keep(this.endpoints);
-      await Promise.all(subs.map((s) => (s.isClosed() ? Promise.resolve() : s.drain())));
+      await this.finish(subs);
     };
   }
 
@@ -122,8 +131,7 @@ export class Service {
 
   /** Unsubscribes after in-flight requests finish. Idempotent. */
   async stop(): Promise<void> {
-    const subs = this.subs.splice(0);
-    await Promise.all(subs.map((s) => (s.isClosed() ? Promise.resolve() : s.drain())));
+    await this.finish(this.subs.splice(0));
   }
 
   /** The ADR-32 info document. */
