@@ -11,7 +11,7 @@ import { errorReplies, IdParams, Machine, MachineList, MachineRequest, MachineRe
 export const machineRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, ctx) => {
   const { bus } = ctx;
   app.get('/machine-types', { schema: { tags: ['machines'], summary: 'types with live warm counts', response: { 200: TypeList, ...errorReplies } } }, async (req) =>
-    request(bus, subjects.machines.types, {}, { requestId: req.id }),
+    request(bus, subjects.machines.types, {}, { requestId: req.id, waitForResponderMs: handoverWaitMs }),
   );
 
   app.post(
@@ -68,14 +68,14 @@ export const machineRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
     async (req) => {
       const { user } = principalOf(req);
       const all = req.query.all === true && user.role === 'admin';
-      const { machines } = await request(bus, subjects.machines.list, { state: 'allocated', ...(all ? {} : { user: user.name }) }, { requestId: req.id });
+      const { machines } = await request(bus, subjects.machines.list, { state: 'allocated', ...(all ? {} : { user: user.name }) }, { requestId: req.id, waitForResponderMs: handoverWaitMs });
       return { machines: machines.map(listedMachine).filter((m): m is Machine => m !== undefined) };
     },
   );
 
   app.get('/machines/:id', { schema: { tags: ['machines'], summary: 'one of my machines', params: IdParams, response: { 200: Machine, ...errorReplies } } }, async (req) => {
     const { user } = principalOf(req);
-    const { machines } = await request(bus, subjects.machines.list, { state: 'allocated', ...(user.role === 'admin' ? {} : { user: user.name }) }, { requestId: req.id });
+    const { machines } = await request(bus, subjects.machines.list, { state: 'allocated', ...(user.role === 'admin' ? {} : { user: user.name }) }, { requestId: req.id, waitForResponderMs: handoverWaitMs });
     const found = machines.find((m) => m.id === req.params.id);
     const machine = found ? listedMachine(found) : undefined;
     // another user's machine is "not found": ids leak nothing
