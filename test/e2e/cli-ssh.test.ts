@@ -21,9 +21,9 @@ let stack: GatewayStack;
 let dir: string;
 let sshConfig: string;
 
-/** Runs the built `hearth` as the scientist ada (URL and token from the environment). */
-function hearth(args: string[]): Promise<CliResult> {
-  return runCli(args, { env: { HOME: dir, XDG_CONFIG_HOME: join(dir, '.config'), HEARTH_URL: stack.gw.url, HEARTH_TOKEN: stack.ada, HEARTH_CONFIG: undefined } });
+/** Runs the built `hearth` as the scientist ada, or as the owner of `token` (URL and token from the environment). */
+function hearth(args: string[], token = stack.ada): Promise<CliResult> {
+  return runCli(args, { env: { HOME: dir, XDG_CONFIG_HOME: join(dir, '.config'), HEARTH_URL: stack.gw.url, HEARTH_TOKEN: token, HEARTH_CONFIG: undefined } });
 }
 
 beforeAll(async () => {
@@ -71,7 +71,11 @@ describe('hearth machines request --ssh and hearth machines ssh', () => {
     expect(r.stdout.trim()).not.toBe('');
   }, 120_000);
 
-  it('names an unknown machine with exit code 5, and refuses --ssh with --json or a command without --ssh', async () => {
+  it('refuses another user\'s machine, names an unknown one with exit code 5, and refuses --ssh with --json or a command without --ssh', async () => {
+    // an admin may read ada's machine, but ssh would log in as ada with the admin's key: refused, one line
+    const notTheirs = await hearth(['machines', 'ssh', machineId, '-F', sshConfig], stack.admin);
+    expect(notTheirs.code).toBe(1);
+    expect(notTheirs.stderr).toBe(`error: machine ${machineId} is ada's: ssh logs in as its owner, with the owner's key\n`);
     const unknown = await hearth(['machines', 'ssh', 'm-000000dead']);
     expect(unknown.code).toBe(5);
     expect(unknown.stderr).toMatch(/m-000000dead/);

@@ -38,6 +38,11 @@ export class UnreachableError extends Error {
   }
 }
 
+/** A verb could not do what was asked, for a reason stated in its message (exit code 1). */
+export class CommandError extends Error {
+  override name = 'CommandError';
+}
+
 /** Input the CLI refuses before calling the API (a key file that is not a key, a password it cannot ask for). */
 export class UsageError extends Error {
   override name = 'UsageError';

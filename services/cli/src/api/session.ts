@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { environment } from '@hearth/config';
 import { ui } from '../ui/terminal.js';
-import { ApiError, exitCodeFor, ExitCode, NotLoggedInError, UnreachableError, UsageError } from './api-error.js';
+import { ApiError, CommandError, exitCodeFor, ExitCode, NotLoggedInError, UnreachableError, UsageError } from './api-error.js';
 import { ApiClient } from './client.js';
 import { credentialsPath, readCredentials, resolveTarget, type TargetOptions } from './credentials.js';
 
@@ -33,7 +33,7 @@ export async function withApi(opts: TargetOptions, fn: (client: ApiClient) => Pr
  * `login` leaves out the "log in again" hint, which would only repeat the command.
  */
 export function reportError(err: unknown, opts: { login?: boolean } = {}): number {
-  if (!(err instanceof ApiError || err instanceof NotLoggedInError || err instanceof UnreachableError || err instanceof UsageError)) throw err;
+  if (!(err instanceof ApiError || err instanceof NotLoggedInError || err instanceof UnreachableError || err instanceof UsageError || err instanceof CommandError)) throw err;
   let line = err.message;
   if (err instanceof ApiError && err.status === 401 && !opts.login) line += `; log in again: hearth login --url ${err.url ?? 'URL'} --user NAME`;
   // the CLI sends bearer tokens, never cookies, so a 403 is a role the caller lacks

@@ -6,7 +6,7 @@ import type { Machine, MachineRequest, MachineTypeInfo } from '../api/types.js';
 import { ago, duration, table } from '../ui/table.js';
 import { style, ui } from '../ui/terminal.js';
 import { findPublicKey } from './machines-key.js';
-import { runSsh, sshMachine, type SshOptions } from './machines-ssh.js';
+import { requireSsh, runSsh, sshMachine, type SshOptions } from './machines-ssh.js';
 import { waitForMachine } from './machines-wait.js';
 
 export interface RequestOptions extends ApiOptions, SshOptions {
@@ -44,6 +44,7 @@ export function typesTable(types: readonly MachineTypeInfo[]): string {
 export async function requestMachine(client: ApiClient, type: string, opts: RequestOptions, command: readonly string[] = []): Promise<number> {
   if (opts.ssh && opts.json) throw new UsageError('--ssh logs you in; it cannot be combined with --json');
   if (command.length > 0 && !opts.ssh) throw new UsageError(`a command (${command.join(' ')}) is run on the machine only with --ssh`);
+  if (opts.ssh) requireSsh();
   const sshPublicKey = await findPublicKey(opts.sshKey);
   const outcome = await client.requestMachine({ type, ...(sshPublicKey ? { sshPublicKey } : {}), ...(opts.region ? { region: opts.region } : {}) });
   const ready = (machine: Machine): Promise<number> | number => {
@@ -52,7 +53,7 @@ export async function requestMachine(client: ApiClient, type: string, opts: Requ
       return 0;
     }
     ui.note(`Machine ready: ${machine.id} (${machine.type} on ${machine.cloud}); release it when done: hearth machines release ${machine.id}`);
-    return runSsh(machine, opts, command);
+    return runSsh(machine, machine.user, opts, command);
   };
   if ('machine' in outcome) return ready(outcome.machine);
   if (!opts.wait && !opts.ssh) {
