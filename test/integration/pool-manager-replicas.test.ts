@@ -127,13 +127,14 @@ describe('a leader cut off from NATS', () => {
   });
 
   it('steps down before the standby takes over, and the standby serves after the lease ran out', { timeout: 30_000 }, async () => {
-    leader = await startPoolManager(nats.url, settings('rc', '1s'));
+    leader = await startPoolManager(nats.url, settings('rc', '2s'));
     await waitFor(async () => (await machines(leader, 'ready')).length >= 3, { what: '3 ready' });
     standby = await leader.replica();
     expect(standby.running.role).toBe('standby');
+    const leaderBus = leader.running.engine.bus;
     const roles = watchRoles(leader, standby);
     // the leader's own connection goes: it can no longer renew, and stops serving
-    await leader.running.engine.bus.nc.close();
+    await leaderBus.nc.close();
     await waitFor(() => roles.bLeaderAt !== undefined, { what: 'the standby leading', timeoutMs: 10_000 });
     roles.stop();
     expect(roles.aStandbyAt).toBeDefined();
@@ -150,17 +151,17 @@ describe('a leader whose lease is taken', () => {
     await pm?.cleanup();
   });
 
-  it('stands by at its next renewal, then leads again once the taker lets the lease run out', { timeout: 30_000 }, async () => {
+  it('stands by at its next renewal, then leads again once the taker lets the lease run out', { timeout: 40_000 }, async () => {
     pm = await startPoolManager(nats.url, settings('rt', '1s'));
     await waitFor(async () => (await machines(pm, 'ready')).length >= 3, { what: '3 ready' });
     const leases = await openKv(pm.bus, buckets.leases, LeaseRecord);
     const now = Date.now();
-    await leases.put(leaseKey(pm), { holder: 'intruder', host: 'elsewhere', pid: 1, process: '', ttlMs: 1000, acquiredAt: now, renewedAt: now });
+    await leases.put(leaseKey(pm), { holder: 'intruder', host: 'elsewhere', pid: 1, process: '', ttlMs: 5000, acquiredAt: now, renewedAt: now });
     await waitFor(() => pm.running.role === 'standby', { what: 'the leader standing by' });
     expect(pm.running.lease.holder?.holder).toBe('intruder');
     // nothing answers while the intruder "leads"
     await expect(request(pm.bus, subjects.machines.types, {}, { timeoutMs: 300 })).rejects.toThrow();
-    // the intruder never renews: after its ttl the replica leads and serves again
+    // the intruder never renews: after its ttl (5 s) the replica leads and serves again
     await pm.running.leading();
     expect((await allocate(pm, 'ada')).warm).toBe(true);
     expect((await leases.get(leaseKey(pm)))?.value.holder).toBe(pm.running.lease.holder?.holder);

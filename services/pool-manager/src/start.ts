@@ -5,7 +5,7 @@ import { loadOrCreateKeyPair } from '@hearth/ssh';
 import { Allocator } from './allocate/allocator.js';
 import { endRequestsLeftQueued, RequestQueue } from './allocate/request-queue.js';
 import { serveEndpoints } from './api/endpoints.js';
-import { createClouds } from './clouds.js';
+import { createClouds, type Cloud } from './clouds.js';
 import type { PoolManagerConfig } from './config.js';
 import type { Engine } from './engine.js';
 import { PoolMetrics } from './metrics.js';
@@ -67,69 +67,90 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
   const metrics = new PoolMetrics(registry);
   const cloudStore = await CloudStore.open(bus);
   const machines = await MachineStore.open(bus, log);
-  const pools = await PoolStore.open(bus, config);
   const requests = await openKv(bus, buckets.requests, RequestRecord);
   const service = await createService(bus, { name: 'pool-manager', version, description: 'warm pools, allocation, reconcile' });
   const metricsServer: MetricsServer = await startMetricsServer({ registry, host: settings.metricsHost, port: settings.metricsPort, log });
   service.urls['metrics'] = `http://${settings.metricsHost}:${metricsServer.port}/metrics`;
 
-  /** Builds the clouds, restores their health, ends what a former leader left queued, then serves and reconciles. */
-  const activate = async (): Promise<Active> => {
-    const clouds = createClouds(config.clouds, { log, config, key, metrics, bus, store: cloudStore });
-    for (const cloud of clouds.values()) await cloud.monitor.restore();
-    const engine: Engine = {
-      config,
-      installation: config.installation,
-      bus,
-      log,
-      machines,
-      pools,
-      clouds,
-      types: new Map(config.machineTypes.map((t) => [t.name, t])),
-      queue: new RequestQueue(),
-      requests,
-      metrics,
-      key,
-      kick: () => undefined,
-    };
-    // before the endpoints: only the leader queues requests, so every record still queued belongs to a process that is gone
-    await endRequestsLeftQueued(requests, log);
-    const controller = new Controller(engine, [new CloudHealth(), new WatchBoot(), new LaunchDeficit(), new DeleteMachines(), new SweepLeaks(settings.leakSweepIntervalMs), new ReclaimIdle()], settings.reconcileIntervalMs);
-    engine.kick = () => controller.kick();
-    const allocator = new Allocator(engine);
-    const withdraw = service.group(() => serveEndpoints(service, engine, allocator));
-    await service.ready();
-    controller.start();
-    log.info({ clouds: [...clouds.keys()], pools: pools.all().length }, 'pool manager leading: serving and reconciling');
-    return {
-      engine,
-      controller,
-      allocator,
-      stop: async () => {
-        // no new pass, launch or allocation from here on; then what is in flight ends
-        const passes = controller.stop();
-        allocator.stop();
-        await withdraw();
-        // background cloud calls are aborted, so a slow cloud does not hold up the stop
-        await Promise.all([...clouds.values()].map((cloud) => cloud.tasks.stop()));
-        await passes;
-        for (const cloud of clouds.values()) {
-          cloud.access.close();
-          await cloud.driver.close();
-        }
-        // a standby reports no pools or clouds of its own, so sums over replicas stay right
-        metrics.resetLeaderGauges();
-      },
-    };
-  };
-
   let active: Active | undefined;
   let stopping = false;
+  /** Why the last attempt to take over failed, while it stands. */
+  let activationFailure: string | undefined;
+  const leading = (): boolean => lease.role === 'leader' && !stopping;
+  const leaseGone = (): void => {
+    if (!leading()) throw new LeaseGone();
+  };
+
+  /**
+   * Builds the clouds, restores their health, reads the pools, ends what a former leader left
+   * queued, then serves and reconciles. Undoes what it built when it fails or the lease goes.
+   */
+  const activate = async (): Promise<Active> => {
+    const undo: [string, () => Promise<unknown> | void][] = [];
+    try {
+      const clouds = createClouds(config.clouds, { log, config, key, metrics, bus, store: cloudStore });
+      undo.push(['closing the clouds', () => closeClouds(clouds)]);
+      for (const cloud of clouds.values()) await cloud.monitor.restore();
+      leaseGone();
+      // read now, not at start: another replica may have resized pools while this one stood by
+      const pools = await PoolStore.open(bus, config);
+      const engine: Engine = {
+        config,
+        installation: config.installation,
+        bus,
+        log,
+        machines,
+        pools,
+        clouds,
+        types: new Map(config.machineTypes.map((t) => [t.name, t])),
+        queue: new RequestQueue(),
+        requests,
+        metrics,
+        key,
+        kick: () => undefined,
+      };
+      // before the endpoints: only the leader queues requests, so every record still queued belongs to a process that is gone
+      await endRequestsLeftQueued(requests, log, leading);
+      leaseGone();
+      const controller = new Controller(engine, [new CloudHealth(), new WatchBoot(), new LaunchDeficit(), new DeleteMachines(), new SweepLeaks(settings.leakSweepIntervalMs), new ReclaimIdle()], settings.reconcileIntervalMs);
+      engine.kick = () => controller.kick();
+      const allocator = new Allocator(engine);
+      undo.push(['stopping the allocator', () => allocator.stop()]);
+      const withdraw = service.group(() => serveEndpoints(service, engine, allocator));
+      undo.push(['withdrawing the endpoints', withdraw]);
+      await service.ready();
+      leaseGone();
+      controller.start();
+      log.info({ clouds: [...clouds.keys()], pools: pools.all().length }, 'pool manager leading: serving and reconciling');
+      return {
+        engine,
+        controller,
+        allocator,
+        stop: async () => {
+          // no new pass, launch or allocation from here on; then what is in flight ends
+          const passes = controller.stop();
+          allocator.stop();
+          await settle(log, 'withdrawing the endpoints', withdraw);
+          // background cloud calls are aborted, so a slow cloud does not hold up the stop
+          await settle(log, 'stopping the cloud tasks', () => Promise.all([...clouds.values()].map((cloud) => cloud.tasks.stop())));
+          await settle(log, 'finishing the reconcile pass', () => passes);
+          await settle(log, 'closing the clouds', () => closeClouds(clouds));
+          // a standby reports no pools or clouds of its own, so sums over replicas stay right
+          metrics.resetLeaderGauges();
+        },
+      };
+    } catch (err) {
+      for (const [what, step] of undo.reverse()) await settle(log, what, step);
+      metrics.resetLeaderGauges();
+      throw err;
+    }
+  };
+
   // role changes are carried out one after another, so an activation is never torn down half-built
   let transition: Promise<void> = Promise.resolve();
   const waiters: (() => void)[] = [];
   const lease = new Lease(bus, {
-    // one lease per installation: several installations may share a NATS
+    // named by the installation, like everything the pool manager owns
     name: `pool-manager.${config.installation}`,
     holder: service.id,
     ttlMs: Math.round(settings.leaseTtlMs),
@@ -138,8 +159,20 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
       metrics.leader.set(role === 'leader' ? 1 : 0);
       transition = transition.then(async () => {
         if (role === 'leader' && !active && !stopping) {
-          active = await activate();
-          for (const wake of waiters.splice(0)) wake();
+          try {
+            active = await activate();
+            activationFailure = undefined;
+            for (const wake of waiters.splice(0)) wake();
+          } catch (err) {
+            if (err instanceof LeaseGone) {
+              log.warn('the lease went while taking over; standing by');
+              return;
+            }
+            // hand it to another replica, and try again after a ttl if none takes it
+            activationFailure = err instanceof Error ? err.message : String(err);
+            log.error({ err }, 'could not take over; handing the lease back');
+            await lease.release(`could not take over: ${activationFailure}`, settings.leaseTtlMs);
+          }
         } else if (role === 'standby' && active) {
           const was = active;
           active = undefined;
@@ -151,6 +184,7 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
   metrics.leader.set(0);
   service.addHealthCheck('reconcile', () => {
     if (active) return { ok: true, detail: `leading; last pass ${active.controller.lastPassMs.toFixed(1)} ms, ${machines.size} machines` };
+    if (activationFailure !== undefined) return { ok: false, detail: `could not take over: ${activationFailure}; trying again` };
     const holder = lease.holder;
     return { ok: true, detail: holder ? `standby; ${holder.holder} on ${holder.host} (pid ${holder.pid}) leads` : 'standby; campaigning for the lease' };
   });
@@ -183,11 +217,34 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
       active = undefined;
       await was?.stop();
       // handed back only once nothing here serves or reconciles, so a standby can take over at once
-      await lease.stop();
-      await service.stop();
+      await settle(log, 'handing the lease back', () => lease.stop());
+      await settle(log, 'stopping the service', () => service.stop());
       machines.stop();
-      await metricsServer.close();
-      await bus.drain();
+      await settle(log, 'closing /metrics', () => metricsServer.close());
+      await settle(log, 'draining the NATS connection', () => bus.drain());
     },
   };
+}
+
+/** The lease went (or the process is stopping) while this replica was taking over. */
+class LeaseGone extends Error {
+  constructor() {
+    super('the lease went while taking over');
+  }
+}
+
+/** One step of a teardown: its failure is logged and the next step still runs. */
+async function settle(log: Logger, what: string, step: () => Promise<unknown> | void): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    log.warn({ err }, `${what} failed; going on`);
+  }
+}
+
+async function closeClouds(clouds: Map<string, Cloud>): Promise<void> {
+  for (const cloud of clouds.values()) {
+    cloud.access.close();
+    await cloud.driver.close();
+  }
 }

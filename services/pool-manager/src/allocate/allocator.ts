@@ -24,15 +24,20 @@ export class Allocator {
   /** A refill put off until the user's login (refillAfterUserLogin); dropped on stop. */
   private refill: NodeJS.Timeout | undefined;
 
+  /** Set by stop(): a replica standing down takes no request into its queue. */
+  private stopped = false;
+  private readonly unwatch: () => void;
+
   constructor(private readonly engine: Engine) {
     // a machine turning ready wakes the oldest waiter of its type
-    engine.machines.onChange((record) => {
+    this.unwatch = engine.machines.onChange((record) => {
       if (record?.state === 'ready') this.engine.queue.next(record.type, record.region)?.wake();
     });
   }
 
   async allocate(request: AllocateRequest, ctx: RequestContext): Promise<AllocateReply> {
     const { engine } = this;
+    if (this.stopped) throw stopping();
     const started = Date.now();
     const type = engine.types.get(request.type);
     if (!type) {
@@ -187,6 +192,11 @@ export class Allocator {
   private wait(request: AllocateRequest, requestId: string, deadline: number, front: boolean, launch: string | undefined): Promise<string | undefined> {
     const { engine } = this;
     return new Promise<string | undefined>((resolve, reject) => {
+      if (this.stopped) {
+        if (launch !== undefined) this.handOver(launch);
+        reject(this.ended(requestId, stopping()));
+        return;
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         if (launch !== undefined) this.handOver(launch);
@@ -264,11 +274,18 @@ export class Allocator {
 
   /** Ends every queued request (service stopping). */
   stop(): void {
+    this.stopped = true;
+    this.unwatch();
     clearTimeout(this.refill);
     this.refill = undefined;
     for (const waiter of this.engine.queue.all()) {
       this.engine.queue.remove(waiter.requestId);
-      waiter.fail(new HearthError('UNAVAILABLE', 'the pool manager is stopping; try again'));
+      waiter.fail(stopping());
     }
+    for (const type of this.engine.types.keys()) this.engine.metrics.queued.set({ type }, 0);
   }
+}
+
+function stopping(): HearthError {
+  return new HearthError('UNAVAILABLE', 'the pool manager is stopping or handing over to another replica; try again');
 }

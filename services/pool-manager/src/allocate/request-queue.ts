@@ -94,15 +94,17 @@ export class RequestQueue {
 }
 
 /**
- * At start, no request waits here yet: a record still `queued` in KV is one the last process
- * held when it died (a stop ends its waiters and records that). It is ended as failed, so
- * GET /requests/:id says so instead of "queued" until the record expires. (One pool manager
- * serves an installation; with replicas behind a lease, only the one taking over may do this.)
+ * When a replica takes over, no request waits here yet: a record still `queued` in KV is one
+ * the last leader held when it died (a stop ends its waiters and records that). It is ended
+ * as failed, so GET /requests/:id says so instead of "queued" until the record expires. Only
+ * the replica taking over does this, and it stops as soon as `stillLeading` says it lost the lease.
  * @returns how many were ended
  */
-export async function endRequestsLeftQueued(kv: TypedKv<typeof RequestRecord>, log: Logger): Promise<number> {
+export async function endRequestsLeftQueued(kv: TypedKv<typeof RequestRecord>, log: Logger, stillLeading: () => boolean = () => true): Promise<number> {
   let ended = 0;
   for (const id of await kv.keys()) {
+    // a replica that lost the lease meanwhile must not end the new leader's queued requests
+    if (!stillLeading()) break;
     const record = await kv.get(id).catch(() => undefined);
     if (record?.value.state !== 'queued') continue;
     if (await recordRequestEnd(kv, id, { state: 'failed', error: 'the pool manager restarted while the request waited; request a machine again' }, record)) ended++;
