@@ -92,6 +92,9 @@ describe('a standby replica', () => {
 
   it('takes over at once when the leader stops cleanly, and hands out the machines it launched', async () => {
     await waitFor(async () => (await machines(leader, 'ready')).length >= 3, { what: 'the pool refilled' });
+    // a resize made through the leader while the standby stood by must hold after the handover
+    await request(leader.bus, subjects.pools.resize, { type: 'analysis', cloud: 'rs-a', minReady: 4, by: 'admin' });
+    await waitFor(async () => (await machines(leader, 'ready')).length >= 4, { what: 'the pool at its new size' });
     const before = new Set((await machines(leader, 'ready')).map((m) => m.id));
     const roles = watchRoles(leader, standby);
     const stopping = leader.running.stop();
@@ -108,7 +111,9 @@ describe('a standby replica', () => {
     expect(served.warm).toBe(true);
     expect(before.has(served.machineId)).toBe(true);
     // nothing the old leader made is lost; the new leader refills the pool
-    await waitFor(async () => (await machines(standby, 'ready')).length >= 3, { what: 'the pool refilled by the new leader' });
+    const [settings] = (await request(standby.bus, subjects.pools.list, { type: 'analysis' })).pools;
+    expect(settings?.settings).toMatchObject({ minReady: 4, changedBy: 'admin' });
+    await waitFor(async () => (await machines(standby, 'ready')).length >= 4, { what: 'the pool refilled by the new leader to the resized target' });
     expect((await machines(standby, 'failed')).length).toBe(0);
     expect((await machines(standby, 'allocated')).map((m) => m.user).sort()).toEqual(['ada0', 'ada1', 'ada2', 'grace', 'hopper']);
     // the old handle restarts as a standby for cleanup
