@@ -68,32 +68,38 @@ export class Service {
     if (running) this.running.set(sub, running);
   }
 
-  /** Unsubscribes `subs` and waits for the requests they were handling to be answered. */
-  private async finish(subs: readonly Subscription[]): Promise<void> {
+  /**
+   * Unsubscribes `subs` (once this resolves, the server sends them nothing more), calls
+   * `unsubscribed`, then waits for the requests they were handling to be answered.
+   */
+  private async finish(subs: readonly Subscription[], unsubscribed?: () => void): Promise<void> {
     await Promise.all(subs.map((s) => (s.isClosed() ? Promise.resolve() : s.drain().catch(() => undefined))));
+    unsubscribed?.();
     await Promise.all(subs.flatMap((s) => [...(this.running.get(s) ?? [])]));
     for (const s of subs) this.running.delete(s);
   }
 
   /**
    * Runs `add` (which serves endpoints, synchronously) and returns a function that withdraws
-   * exactly what it added and resolves once the requests they were handling are answered:
-   * for endpoints a replica serves only while it holds a lease.
+   * exactly what it added: it unsubscribes them, so other instances get the next requests,
+   * calls `unsubscribed` (e.g. to end requests that wait for something only this instance
+   * would give them), and resolves once the requests they were handling are answered. For
+   * endpoints a replica serves only while it holds a lease.
    */
-  group(add: () => void): () => Promise<void> {
+  group(add: () => void): (unsubscribed?: () => void) => Promise<void> {
     const subsBefore = new Set(this.subs);
     const endpointsBefore = new Set(this.endpoints);
     add();
     const subs = this.subs.filter((s) => !subsBefore.has(s));
     const endpoints = this.endpoints.filter((e) => !endpointsBefore.has(e));
-    return async () => {
+    return async (unsubscribed) => {
       const withdrawn = new Set<unknown>([...subs, ...endpoints]);
       const keep = <T>(list: T[]): void => {
         list.splice(0, list.length, ...list.filter((x) => !withdrawn.has(x)));
       };
       keep(this.subs);
       keep(this.endpoints);
-      await this.finish(subs);
+      await this.finish(subs, unsubscribed);
     };
   }
 

@@ -127,10 +127,12 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
         controller,
         allocator,
         stop: async () => {
-          // no new pass, launch or allocation from here on; then what is in flight ends
+          // no new pass or launch from here on
           const passes = controller.stop();
+          // requests go to the next leader once the endpoints are withdrawn; those that reached
+          // this one before are served, and only those waiting in its queue are ended
+          await settle(log, 'withdrawing the endpoints', () => withdraw(() => allocator.stop()));
           allocator.stop();
-          await settle(log, 'withdrawing the endpoints', withdraw);
           // background cloud calls are aborted, so a slow cloud does not hold up the stop
           await settle(log, 'stopping the cloud tasks', () => Promise.all([...clouds.values()].map((cloud) => cloud.tasks.stop())));
           await settle(log, 'finishing the reconcile pass', () => passes);
