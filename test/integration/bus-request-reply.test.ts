@@ -84,7 +84,8 @@ describe('health endpoint', () => {
 
     const all = await checkHealth(client);
     expect(all.map((r) => r.name)).toEqual(['api', 'web', 'web']);
-    expect(all.map((r) => r.id)).toEqual([api.id, ...[web1.id, web2.id].sort()]);
+    // instances of one service in id order, as checkHealth sorts them (localeCompare, not code units: ids mix cases)
+    expect(all.map((r) => r.id)).toEqual([api.id, ...[web1.id, web2.id].sort((a, b) => a.localeCompare(b))]);
 
     const web = await checkHealth(client, { service: 'web' });
     expect(web.map((r) => r.id).sort()).toEqual([web1.id, web2.id].sort());
