@@ -117,7 +117,8 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
       const allocator = new Allocator(engine);
       undo.push(['stopping the allocator', () => allocator.stop()]);
       const withdraw = service.group(() => serveEndpoints(service, engine, allocator));
-      undo.push(['withdrawing the endpoints', withdraw]);
+      // the allocator stops once nothing new arrives, ending what waits in its queue, so the withdrawal never waits on them
+      undo.push(['withdrawing the endpoints', () => withdraw(() => allocator.stop())]);
       await service.ready();
       leaseGone();
       controller.start();
