@@ -4,7 +4,7 @@ export { subjects, serviceApi, defaultQueueGroup } from './subjects.js';
 export { api } from './api.js';
 export type { ApiSubject, EndpointSchemas, RequestOf, ResponseOf } from './api.js';
 export { createService, Service } from './service.js';
-export type { EndpointStats, HealthProbe, ServiceOptions } from './service.js';
+export type { EndpointStats, HealthProbe, ServiceOptions, WithdrawOptions } from './service.js';
 export { serve, requestIdHeader } from './endpoint.js';
 export type { Handler, RequestContext, ServeOptions } from './endpoint.js';
 export { request, collect } from './request.js';

@@ -34,6 +34,14 @@ export interface EndpointStats {
  * protocol (ADR-32: `$SRV.PING|INFO|STATS[.name[.id]]`, so `nats micro ls` works), answering
  * `hearth.health.check`, and owning the subscriptions of its endpoints.
  */
+/** How a group of endpoints is withdrawn (Service.group). */
+export interface WithdrawOptions {
+  /** Called once the server sends the endpoints nothing more: ends what waits for something only this instance would give. */
+  unsubscribed?: () => void;
+  /** How long to wait for the requests being answered; unbounded when absent. */
+  waitMs?: number;
+}
+
 export class Service {
   readonly id = nuid.next();
   readonly startedAt = new Date();
@@ -72,34 +80,49 @@ export class Service {
    * Unsubscribes `subs` (once this resolves, the server sends them nothing more), calls
    * `unsubscribed`, then waits for the requests they were handling to be answered.
    */
-  private async finish(subs: readonly Subscription[], unsubscribed?: () => void): Promise<void> {
-    await Promise.all(subs.map((s) => (s.isClosed() ? Promise.resolve() : s.drain().catch(() => undefined))));
-    unsubscribed?.();
-    await Promise.all(subs.flatMap((s) => [...(this.running.get(s) ?? [])]));
-    for (const s of subs) this.running.delete(s);
+  private async finish(subs: readonly Subscription[], opts: WithdrawOptions = {}): Promise<void> {
+    try {
+      await Promise.all(subs.map((s) => (s.isClosed() ? Promise.resolve() : s.drain().catch(() => undefined))));
+      try {
+        opts.unsubscribed?.();
+      } catch (err) {
+        this.log.warn({ err }, 'ending what waited on withdrawn endpoints failed');
+      }
+      const running = Promise.allSettled(subs.flatMap((s) => [...(this.running.get(s) ?? [])]));
+      if (opts.waitMs === undefined) {
+        await running;
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), opts.waitMs)));
+      if ((await Promise.race([running, late])) === 'late') this.log.warn({ waitMs: opts.waitMs }, 'requests still being answered after the wait; going on without them');
+      clearTimeout(timer);
+    } finally {
+      for (const s of subs) this.running.delete(s);
+    }
   }
 
   /**
    * Runs `add` (which serves endpoints, synchronously) and returns a function that withdraws
    * exactly what it added: it unsubscribes them, so other instances get the next requests,
-   * calls `unsubscribed` (e.g. to end requests that wait for something only this instance
-   * would give them), and resolves once the requests they were handling are answered. For
-   * endpoints a replica serves only while it holds a lease.
+   * calls `opts.unsubscribed` (e.g. to end requests that wait for something only this
+   * instance would give them), and resolves once the requests they were handling are
+   * answered, or after `opts.waitMs`. For endpoints a replica serves only while it holds a lease.
    */
-  group(add: () => void): (unsubscribed?: () => void) => Promise<void> {
+  group(add: () => void): (opts?: WithdrawOptions) => Promise<void> {
     const subsBefore = new Set(this.subs);
     const endpointsBefore = new Set(this.endpoints);
     add();
     const subs = this.subs.filter((s) => !subsBefore.has(s));
     const endpoints = this.endpoints.filter((e) => !endpointsBefore.has(e));
-    return async (unsubscribed) => {
+    return async (opts) => {
       const withdrawn = new Set<unknown>([...subs, ...endpoints]);
       const keep = <T>(list: T[]): void => {
         list.splice(0, list.length, ...list.filter((x) => !withdrawn.has(x)));
       };
       keep(this.subs);
       keep(this.endpoints);
-      await this.finish(subs, unsubscribed);
+      await this.finish(subs, opts);
     };
   }
 
