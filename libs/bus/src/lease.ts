@@ -44,6 +44,8 @@ export class Lease {
   #seen: { record: LeaseRecord; revision: number; since: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #deadline: NodeJS.Timeout | undefined;
+  /** When the holder steps down without a renewal (monotonic ms). */
+  #deadlineAt = 0;
   #tick: Promise<void> | undefined;
   #again = false;
   /** No campaigning before this (monotonic ms): after handing the lease back. */
@@ -141,9 +143,11 @@ export class Lease {
     return this.#tick;
   }
 
-  /** One KV call, given up on after a quarter of the ttl: a slow reply must not use up the holder's deadline. */
-  #bounded<T>(call: Promise<T>): Promise<T> {
-    const ms = Math.max(50, this.opts.ttlMs / 4);
+  /**
+   * One KV call, given up on after `ms` (a quarter of the ttl unless said): a reply that does
+   * not come is tried again rather than waited for.
+   */
+  #bounded<T>(call: Promise<T>, ms = Math.max(50, this.opts.ttlMs / 4)): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`lease ${this.opts.name}: no answer from KV within ${Math.round(ms)} ms`)), ms);
@@ -155,7 +159,8 @@ export class Lease {
   async #campaign(): Promise<void> {
     if (performance.now() < this.#quietUntil) return;
     const kv = this.#kv as TypedKv<typeof LeaseRecord>;
-    const current = await this.#bounded(kv.get(this.opts.name));
+    // a slow KV only delays a candidate: it may take up to half the ttl
+    const current = await this.#bounded(kv.get(this.opts.name), Math.max(50, this.opts.ttlMs / 2));
     const sent = performance.now();
     if (!current) {
       await this.#take(() => kv.create(this.opts.name, this.#mine(Date.now())), sent, 'the lease was free');
@@ -193,13 +198,16 @@ export class Lease {
     const record = this.#record as LeaseRecord;
     const sent = performance.now();
     try {
-      this.#revision = await this.#bounded(kv.update(this.opts.name, { ...record, renewedAt: Date.now() }, this.#revision));
+      // a slow reply is waited for as long as the deadline allows, and tried again if it never comes
+      this.#revision = await this.#bounded(kv.update(this.opts.name, { ...record, renewedAt: Date.now() }, this.#revision), Math.max(50, this.#deadlineAt - sent));
     } catch (err) {
       if (!isConflict(err)) throw err;
-      const now = await kv.get(this.opts.name).catch(() => undefined);
+      // unknown holder (KV slow again): look again at the next tick rather than give up the lease
+      const now = await this.#bounded(kv.get(this.opts.name));
       if (now?.value.holder === this.opts.holder) {
-        // an earlier renewal that seemed to fail (a timeout) did land: the lease is still ours
+        // an earlier renewal that seemed to fail (a timeout) did land: the lease is still ours; renew again at once
         this.#revision = now.revision;
+        this.#again = true;
         return;
       }
       if (now) this.#seen = { record: now.value, revision: now.revision, since: performance.now() };
@@ -212,7 +220,8 @@ export class Lease {
   #armDeadline(sent: number): void {
     clearTimeout(this.#deadline);
     if (this.#stopped) return;
-    const left = sent + this.opts.ttlMs * stepDownShare - performance.now();
+    this.#deadlineAt = sent + this.opts.ttlMs * stepDownShare;
+    const left = this.#deadlineAt - performance.now();
     this.#deadline = setTimeout(() => this.#lose(`not renewed for ${Math.round(this.opts.ttlMs * stepDownShare)} ms`), Math.max(0, left));
   }
 
