@@ -90,6 +90,7 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
     try {
       const clouds = createClouds(config.clouds, { log, config, key, metrics, bus, store: cloudStore });
       undo.push(['closing the clouds', () => closeClouds(clouds)]);
+      undo.push(['stopping the cloud tasks', () => Promise.all([...clouds.values()].map((cloud) => cloud.tasks.stop()))]);
       for (const cloud of clouds.values()) await cloud.monitor.restore();
       leaseGone();
       // read now, not at start: another replica may have resized pools while this one stood by
@@ -113,14 +114,17 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
       await endRequestsLeftQueued(requests, log, leading);
       leaseGone();
       const controller = new Controller(engine, [new CloudHealth(), new WatchBoot(), new LaunchDeficit(), new DeleteMachines(), new SweepLeaks(settings.leakSweepIntervalMs), new ReclaimIdle()], settings.reconcileIntervalMs);
-      engine.kick = () => controller.kick();
+      undo.push(['stopping the reconcile loop', () => controller.stop()]);
       const allocator = new Allocator(engine);
       undo.push(['stopping the allocator', () => allocator.stop()]);
       const withdraw = service.group(() => serveEndpoints(service, engine, allocator));
       // the allocator stops once nothing new arrives, ending what waits in its queue, so the withdrawal never waits on them
-      undo.push(['withdrawing the endpoints', () => withdraw(() => allocator.stop())]);
+      const withdrawal = { unsubscribed: () => allocator.stop(), waitMs: answeringWaitMs };
+      undo.push(['withdrawing the endpoints', () => withdraw(withdrawal)]);
       await service.ready();
       leaseGone();
+      // kicks (a request queued) start passes only from here: before, an undo could leave a loop running
+      engine.kick = () => controller.kick();
       controller.start();
       log.info({ clouds: [...clouds.keys()], pools: pools.all().length }, 'pool manager leading: serving and reconciling');
       return {
@@ -132,8 +136,10 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
           const passes = controller.stop();
           // requests go to the next leader once the endpoints are withdrawn; those that reached
           // this one before are served, and only those waiting in its queue are ended
-          await settle(log, 'withdrawing the endpoints', () => withdraw(() => allocator.stop()));
+          await settle(log, 'withdrawing the endpoints', () => withdraw(withdrawal));
           allocator.stop();
+          // owner tags and usage records of the last answers, before their clouds close
+          await allocator.settled(answeringWaitMs);
           // background cloud calls are aborted, so a slow cloud does not hold up the stop
           await settle(log, 'stopping the cloud tasks', () => Promise.all([...clouds.values()].map((cloud) => cloud.tasks.stop())));
           await settle(log, 'finishing the reconcile pass', () => passes);
@@ -187,8 +193,10 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
   metrics.leader.set(0);
   service.addHealthCheck('reconcile', () => {
     if (active) return { ok: true, detail: `leading; last pass ${active.controller.lastPassMs.toFixed(1)} ms, ${machines.size} machines` };
-    if (activationFailure !== undefined) return { ok: false, detail: `could not take over: ${activationFailure}; trying again` };
     const holder = lease.holder;
+    // unhealthy only while no other replica leads in its place
+    if (activationFailure !== undefined && !holder) return { ok: false, detail: `could not take over: ${activationFailure}; trying again` };
+    if (activationFailure !== undefined && holder) return { ok: true, detail: `standby; ${holder.holder} on ${holder.host} (pid ${holder.pid}) leads; this replica could not take over: ${activationFailure}` };
     return { ok: true, detail: holder ? `standby; ${holder.holder} on ${holder.host} (pid ${holder.pid}) leads` : 'standby; campaigning for the lease' };
   });
   await lease.start();
@@ -228,6 +236,12 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
     },
   };
 }
+
+/**
+ * How long a stepping-down leader waits for the requests it is answering (a personalization
+ * over SSH) and their background work: well inside the 10 s a stopping service is given.
+ */
+const answeringWaitMs = 3_000;
 
 /** The lease went (or the process is stopping) while this replica was taking over. */
 class LeaseGone extends Error {

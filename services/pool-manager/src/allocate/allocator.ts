@@ -26,6 +26,8 @@ export class Allocator {
 
   /** Set by stop(): a replica standing down takes no request into its queue. */
   private stopped = false;
+  /** Background work started by answered requests, so the clouds are not closed under it. */
+  private readonly pending = new Set<Promise<void>>();
   private readonly unwatch: () => void;
 
   constructor(private readonly engine: Engine) {
@@ -58,6 +60,11 @@ export class Allocator {
     /** The machine being launched for this request while it waits, if one is. */
     let launch: string | undefined;
     for (let first = true; ; first = false) {
+      // standing down: no next machine to try, no queue to wait in
+      if (this.stopped) {
+        if (launch !== undefined) this.handOver(launch);
+        throw this.ended(requestId, stopping());
+      }
       // requests already waiting for this type are served first
       const machine = first && engine.queue.length(request.type) > 0 ? undefined : await this.claim(request);
       if (machine) {
@@ -181,7 +188,19 @@ export class Allocator {
 
   /** Lets work finish after the answer; a failure is logged, never lost silently. */
   private background(work: Promise<unknown>, doing: string): void {
-    work.catch((err: unknown) => this.engine.log.error({ err }, `${doing} failed`));
+    const tracked = work.then(
+      () => undefined,
+      (err: unknown) => this.engine.log.error({ err }, `${doing} failed`),
+    );
+    this.pending.add(tracked);
+    void tracked.then(() => this.pending.delete(tracked));
+  }
+
+  /** Resolves once the background work of answered requests (usage records, owner tags) is done, or after `ms`. */
+  async settled(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.pending), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
   }
 
   /**
@@ -221,8 +240,9 @@ export class Allocator {
         },
         fail: (err: Error) => {
           clearTimeout(timer);
-          if (waiter.launch !== undefined) this.handOver(waiter.launch);
+          // answered first: passing the launch on publishes an event, which fails on a closed connection
           reject(this.ended(requestId, err));
+          if (waiter.launch !== undefined) this.handOverQuietly(waiter.launch);
         },
       };
       const position = front ? engine.queue.requeue(waiter) : engine.queue.add(waiter);
@@ -242,6 +262,14 @@ export class Allocator {
     if (!machine || (machine.state !== 'launching' && machine.state !== 'booting')) return;
     const next = this.engine.queue.assignLaunch(machine.type, machine.region, machineId);
     if (next) publishMachineEvent(this.engine.bus, { kind: 'launching', at: Date.now(), machineId, type: machine.type, requestId: next.requestId, user: next.request.user });
+  }
+
+  private handOverQuietly(machineId: string): void {
+    try {
+      this.handOver(machineId);
+    } catch (err) {
+      this.engine.log.warn({ err, machineId }, 'could not pass the launch on to the next request');
+    }
   }
 
   /** Records how a queued request ended without a machine (cancelled, expired, stopping); returns the error. */
@@ -280,7 +308,11 @@ export class Allocator {
     this.refill = undefined;
     for (const waiter of this.engine.queue.all()) {
       this.engine.queue.remove(waiter.requestId);
-      waiter.fail(stopping());
+      try {
+        waiter.fail(stopping());
+      } catch (err) {
+        this.engine.log.warn({ err, requestId: waiter.requestId }, 'ending a queued request failed');
+      }
     }
     for (const type of this.engine.types.keys()) this.engine.metrics.queued.set({ type }, 0);
   }

@@ -93,6 +93,8 @@ export class RequestQueue {
   }
 }
 
+const endBatch = 64;
+
 /**
  * When a replica takes over, no request waits here yet: a record still `queued` in KV is one
  * the last leader held when it died (a stop ends its waiters and records that). It is ended
@@ -102,12 +104,19 @@ export class RequestQueue {
  */
 export async function endRequestsLeftQueued(kv: TypedKv<typeof RequestRecord>, log: Logger, stillLeading: () => boolean = () => true): Promise<number> {
   let ended = 0;
-  for (const id of await kv.keys()) {
+  const ids = await kv.keys();
+  // read a batch at a time: a takeover should not wait on one round trip per record
+  for (let at = 0; at < ids.length; at += endBatch) {
     // a replica that lost the lease meanwhile must not end the new leader's queued requests
     if (!stillLeading()) break;
-    const record = await kv.get(id).catch(() => undefined);
-    if (record?.value.state !== 'queued') continue;
-    if (await recordRequestEnd(kv, id, { state: 'failed', error: 'the pool manager restarted while the request waited; request a machine again' }, record)) ended++;
+    const done = await Promise.all(
+      ids.slice(at, at + endBatch).map(async (id) => {
+        const record = await kv.get(id).catch(() => undefined);
+        if (record?.value.state !== 'queued') return false;
+        return recordRequestEnd(kv, id, { state: 'failed', error: 'the pool manager restarted while the request waited; request a machine again' }, record);
+      }),
+    );
+    ended += done.filter(Boolean).length;
   }
   if (ended > 0) log.warn({ requests: ended }, 'queued requests of the previous process ended as failed');
   return ended;
