@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buckets, checkHealth, connectBus, LeaseRecord, openKv, request, subjects, type MachineRecord } from '@hearth/bus';
+import { buckets, checkHealth, CloudStatus, connectBus, ensureStorage, LeaseRecord, openKv, request, subjects, type HealthReport, type MachineRecord } from '@hearth/bus';
 import { createLogger } from '@hearth/log';
 import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
 import { machineType, pool, simCloud, startPoolManager, userKey, type TestPoolManager } from '../helpers/pool-manager.js';
@@ -170,6 +170,41 @@ describe('a leader whose lease is taken', () => {
     await pm.running.leading();
     expect((await allocate(pm, 'ada')).warm).toBe(true);
     expect((await leases.get(leaseKey(pm)))?.value.holder).toBe(pm.running.lease.holder?.holder);
+  });
+});
+
+describe('a replica that cannot take over', () => {
+  let pm: TestPoolManager | undefined;
+
+  afterAll(async () => {
+    await pm?.cleanup();
+  });
+
+  it('hands the lease back, says why in its health check, and leads once it can', { timeout: 30_000 }, async () => {
+    // a stored cloud status that breaks its schema: restoring the cloud's health fails
+    const bus = await connectBus({ servers: nats.url, name: 'replica-test', log: createLogger({ service: 'test', level: 'silent' }) });
+    await ensureStorage(bus);
+    const clouds = await openKv(bus, buckets.clouds, CloudStatus);
+    await clouds.kv.put('rf-a', JSON.stringify({ name: 'rf-a', health: 'splendid' }));
+    try {
+      pm = await startPoolManager(nats.url, settings('rf', '1s'));
+      expect(pm.running.role).toBe('standby');
+      const mine = async (): Promise<HealthReport | undefined> =>
+        (await checkHealth(bus, { service: 'pool-manager' })).find((r) => r.checks.some((c) => c.detail?.includes('rf-a')));
+      const report = await waitFor(mine, { what: 'a health report naming the failed takeover' });
+      expect(report.healthy).toBe(false);
+      expect(report.checks.find((c) => c.name === 'reconcile')?.detail).toMatch(/^could not take over: clouds\/rf-a does not match its schema/);
+      // nobody holds the lease meanwhile: it was handed back, not kept idle
+      expect(await (await openKv(bus, buckets.leases, LeaseRecord)).get(leaseKey(pm))).toBeUndefined();
+      // once the record is readable, the next attempt (a ttl later) takes over
+      await clouds.delete('rf-a');
+      await pm.running.leading();
+      // it fills the pool it could not fill before
+      await waitFor(async () => (await machines(pm as TestPoolManager, 'ready')).length >= 3, { what: '3 ready once leading' });
+      expect((await checkHealth(bus, { service: 'pool-manager' })).filter((r) => !r.healthy).map((r) => r.checks)).toEqual([]);
+    } finally {
+      await bus.close();
+    }
   });
 });
 
