@@ -32,6 +32,8 @@ export interface BusOptions {
   waitOnFirstConnect?: boolean;
   /** Pause between reconnect attempts; defaults to 250 ms. Attempts never stop. */
   reconnectTimeWaitMs?: number;
+  /** How long request() waits for a responder to appear unless the call says otherwise (see RequestOptions); 0 by default. */
+  waitForResponderMs?: number;
 }
 
 /** A live connection plus the JetStream handles every service needs. */
@@ -40,6 +42,8 @@ export interface Bus {
   readonly js: JetStreamClient;
   jsm(): Promise<JetStreamManager>;
   readonly log: Logger;
+  /** request()'s wait for a responder when the call names none. */
+  readonly waitForResponderMs: number;
   /** Connected right now (false while reconnecting). */
   isConnected(): boolean;
   /** Finish in-flight work, flush, then close. Idempotent. */
@@ -91,6 +95,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     nc,
     js,
     log,
+    waitForResponderMs: opts.waitForResponderMs ?? 0,
     jsm: () => (manager ??= jetstreamManager(nc)),
     isConnected: () => connected && !nc.isClosed(),
     drain: async () => {

@@ -15,7 +15,8 @@ export interface RequestOptions {
   /**
    * While nobody listens, send again (50 ms, doubling to 400 ms) for up to this long before
    * NO_RESPONDERS: rides over a replica handing over to another. Safe for any request, as
-   * an unheard one was delivered to nobody. 0 (the default) fails at once.
+   * an unheard one was delivered to nobody. Defaults to the bus's `waitForResponderMs`; 0
+   * fails at once.
    */
   waitForResponderMs?: number;
 }
@@ -38,7 +39,7 @@ export async function request<S extends ApiSubject>(
   h.set(requestIdHeader, opts.requestId ?? nuid.next());
   const timeout = opts.timeoutMs ?? 5_000;
   const payload = JSON.stringify(body);
-  const giveUpAt = performance.now() + (opts.waitForResponderMs ?? 0);
+  const giveUpAt = performance.now() + (opts.waitForResponderMs ?? bus.waitForResponderMs);
   let msg: Msg;
   for (let pause = 50; ; pause = Math.min(pause * 2, 400)) {
     try {

@@ -31,6 +31,12 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+/**
+ * How long a call to the pool manager waits for one to answer before 503: the time a
+ * standby replica takes to lead after the leader hands over.
+ */
+const poolManagerHandoverMs = 3_000;
+
 /** The built portal next to this package: services/portal/dist. */
 const defaultPortalDir = fileURLToPath(new URL('../../portal/dist', import.meta.url));
 
@@ -43,7 +49,8 @@ export async function start(deps: GatewayDeps): Promise<RunningGateway> {
   const { config, log } = deps;
   const settings = config.gateway;
   const https = settings.tls ? await readTls(settings.tls) : undefined;
-  const bus = await connectBus(busOptionsFrom(config.nats, 'gateway', log));
+  // every call to the pool manager rides over a handover between its replicas (a restart, an upgrade)
+  const bus = await connectBus({ ...busOptionsFrom(config.nats, 'gateway', log), waitForResponderMs: poolManagerHandoverMs });
   let requests: RequestTable | undefined;
   let store: AccountStore | undefined;
   try {

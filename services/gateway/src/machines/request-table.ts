@@ -31,12 +31,6 @@ export interface Submission {
 export type Answer = { machine: Machine } | { request: MachineRequest & { state: 'queued'; position: number } };
 
 /**
- * How long a call to the pool manager waits for one to answer before 503: the time a
- * standby replica takes to lead after the leader hands over (a restart or an upgrade).
- */
-export const handoverWaitMs = 3_000;
-
-/**
  * The machine requests this gateway has sent, in memory: a request the pool manager queues
  * goes on here after the HTTP reply (202), and its outcome is kept for GET /requests/:id
  * and published as a machine event, so every gateway's websockets see it. A queued request
@@ -86,7 +80,7 @@ export class RequestTable {
       this.bus,
       subjects.machines.allocate,
       { type: s.type, user: s.user, sshPublicKey: s.sshPublicKey, waitMs: this.waitMs, requestId: id, ...(s.region ? { region: s.region } : {}) },
-      { timeoutMs: this.waitMs + 10_000, requestId: s.httpRequestId, waitForResponderMs: handoverWaitMs },
+      { timeoutMs: this.waitMs + 10_000, requestId: s.httpRequestId },
     ).then(
       (reply) => this.served(entry, servedMachine(reply, s.user)),
       (err: unknown) => this.failed(entry, err),
@@ -115,7 +109,7 @@ export class RequestTable {
     const view: MachineRequest = { id, type: record.type, state: record.state, ...(record.error !== undefined ? { error: record.error } : {}) };
     if (record.state !== 'allocated' || !record.machineId) return view;
     // the machine as its user sees it, while it is still theirs
-    const { machines } = await request(this.bus, subjects.machines.list, { user: record.user }, { waitForResponderMs: handoverWaitMs });
+    const { machines } = await request(this.bus, subjects.machines.list, { user: record.user });
     const listed = machines.find((m) => m.id === record.machineId);
     const machine = listed ? listedMachine(listed) : undefined;
     return machine ? { ...view, machine } : view;
@@ -149,7 +143,7 @@ export class RequestTable {
     if (!any && entry.user !== user) return 'unknown';
     if (entry.view.state !== 'queued') return 'finished';
     entry.cancelling = true;
-    const { cancelled } = await request(this.bus, subjects.machines.cancel, { requestId: id }, { waitForResponderMs: handoverWaitMs });
+    const { cancelled } = await request(this.bus, subjects.machines.cancel, { requestId: id });
     if (!cancelled) {
       entry.cancelling = false;
       return 'finished';
@@ -164,7 +158,7 @@ export class RequestTable {
     const record = await this.record(id);
     if (!record || (!any && record.user !== user)) return 'unknown';
     if (record.state !== 'queued') return 'finished';
-    const { cancelled } = await request(this.bus, subjects.machines.cancel, { requestId: id }, { waitForResponderMs: handoverWaitMs });
+    const { cancelled } = await request(this.bus, subjects.machines.cancel, { requestId: id });
     if (!cancelled) return 'finished';
     // the pool manager records the end as well; whichever writes first wins. Awaited, so a GET
     // right after the 204, on any gateway, finds the request ended

@@ -4,14 +4,13 @@ import type { ApiContext } from '../context.js';
 import { principalOf } from '../plugins/auth.js';
 import { HttpProblem, ProblemTitle } from '../problem.js';
 import { CloudList, CloudParams, CloudStatus, errorReplies, PoolList, PoolParams, PoolSettings, ResizeBody, UsageList, UsageQuery } from '../schemas.js';
-import { handoverWaitMs } from '../machines/request-table.js';
 
 const admin = { access: 'admin' } as const;
 
 /** Pools, clouds and the usage feed, for admins: one bus call each, audited with the admin's name. */
 export const adminRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { bus }) => {
   app.get('/pools', { config: admin, schema: { tags: ['admin'], summary: 'pools per type and cloud, with counts', response: { 200: PoolList, ...errorReplies } } }, async (req) =>
-    request(bus, subjects.pools.list, {}, { requestId: req.id, waitForResponderMs: handoverWaitMs }),
+    request(bus, subjects.pools.list, {}, { requestId: req.id }),
   );
 
   app.patch(
@@ -22,7 +21,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
     },
     async (req) => {
       const by = principalOf(req).user.name;
-      const settings = await request(bus, subjects.pools.resize, { ...req.params, ...req.body, by }, { requestId: req.id, waitForResponderMs: handoverWaitMs }).catch((err: unknown) => {
+      const settings = await request(bus, subjects.pools.resize, { ...req.params, ...req.body, by }, { requestId: req.id }).catch((err: unknown) => {
         // the body passed our schema, so a refusal is about the pool's state (minReady above its max)
         if (err instanceof HearthError && err.code === 'INVALID_REQUEST') throw new HttpProblem(409, ProblemTitle.Conflict, err.message, issuesOf(err));
         throw err;
@@ -33,7 +32,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
   );
 
   app.get('/clouds', { config: admin, schema: { tags: ['admin'], summary: 'clouds with health', response: { 200: CloudList, ...errorReplies } } }, async (req) =>
-    request(bus, subjects.clouds.list, {}, { requestId: req.id, waitForResponderMs: handoverWaitMs }),
+    request(bus, subjects.clouds.list, {}, { requestId: req.id }),
   );
 
   for (const verb of ['drain', 'undrain'] as const) {
@@ -41,7 +40,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
       `/clouds/:name/${verb}`,
       { config: admin, schema: { tags: ['admin'], summary: `${verb} a cloud`, params: CloudParams, response: { 200: CloudStatus, ...errorReplies } } },
       async (req) => {
-        const status = await request(bus, subjects.clouds[verb], { cloud: req.params.name, by: principalOf(req).user.name }, { requestId: req.id, waitForResponderMs: handoverWaitMs });
+        const status = await request(bus, subjects.clouds[verb], { cloud: req.params.name, by: principalOf(req).user.name }, { requestId: req.id });
         req.log.info({ cloud: req.params.name }, `cloud ${verb}ed`);
         return status;
       },

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { request, subjects } from '@hearth/bus';
 import type { ApiContext } from '../context.js';
 import { listedMachine } from '../machines/machine-view.js';
-import { handoverWaitMs } from '../machines/request-table.js';
 import { principalOf } from '../plugins/auth.js';
 import { HttpProblem, invalid, notFound, ProblemTitle } from '../problem.js';
 import { errorReplies, IdParams, Machine, MachineList, MachineRequest, MachineRequestBody, MachinesQuery, Queued, Served, TypeList } from '../schemas.js';
@@ -11,7 +10,7 @@ import { errorReplies, IdParams, Machine, MachineList, MachineRequest, MachineRe
 export const machineRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, ctx) => {
   const { bus } = ctx;
   app.get('/machine-types', { schema: { tags: ['machines'], summary: 'types with live warm counts', response: { 200: TypeList, ...errorReplies } } }, async (req) =>
-    request(bus, subjects.machines.types, {}, { requestId: req.id, waitForResponderMs: handoverWaitMs }),
+    request(bus, subjects.machines.types, {}, { requestId: req.id }),
   );
 
   app.post(
@@ -68,14 +67,14 @@ export const machineRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
     async (req) => {
       const { user } = principalOf(req);
       const all = req.query.all === true && user.role === 'admin';
-      const { machines } = await request(bus, subjects.machines.list, { state: 'allocated', ...(all ? {} : { user: user.name }) }, { requestId: req.id, waitForResponderMs: handoverWaitMs });
+      const { machines } = await request(bus, subjects.machines.list, { state: 'allocated', ...(all ? {} : { user: user.name }) }, { requestId: req.id });
       return { machines: machines.map(listedMachine).filter((m): m is Machine => m !== undefined) };
     },
   );
 
   app.get('/machines/:id', { schema: { tags: ['machines'], summary: 'one of my machines', params: IdParams, response: { 200: Machine, ...errorReplies } } }, async (req) => {
     const { user } = principalOf(req);
-    const { machines } = await request(bus, subjects.machines.list, { state: 'allocated', ...(user.role === 'admin' ? {} : { user: user.name }) }, { requestId: req.id, waitForResponderMs: handoverWaitMs });
+    const { machines } = await request(bus, subjects.machines.list, { state: 'allocated', ...(user.role === 'admin' ? {} : { user: user.name }) }, { requestId: req.id });
     const found = machines.find((m) => m.id === req.params.id);
     const machine = found ? listedMachine(found) : undefined;
     // another user's machine is "not found": ids leak nothing
@@ -88,7 +87,7 @@ export const machineRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
     { schema: { tags: ['machines'], summary: 'release: the machine is deleted and its pool refilled', params: IdParams, response: { 204: { type: 'null' }, ...errorReplies } } },
     async (req, reply) => {
       const { user } = principalOf(req);
-      await request(bus, subjects.machines.release, { machineId: req.params.id, user: user.name }, { requestId: req.id, waitForResponderMs: handoverWaitMs });
+      await request(bus, subjects.machines.release, { machineId: req.params.id, user: user.name }, { requestId: req.id });
       req.log.info({ machineId: req.params.id }, 'machine released');
       return reply.status(204).send(null);
     },
