@@ -1,20 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { checkHealth, HealthCheck, type Bus } from '@hearth/bus';
+import { checkHealth, HealthReport, type Bus } from '@hearth/bus';
 
-/** One instance's health: name and verdict for everyone; the rest (where it runs, its checks) for admins only. */
-const ServiceHealth = Type.Object({
-  name: Type.String({ description: 'service name, e.g. gateway' }),
-  healthy: Type.Boolean(),
-  id: Type.Optional(Type.String({ description: 'instance id (admins)' })),
-  version: Type.Optional(Type.String()),
-  startedAt: Type.Optional(Type.String({ format: 'date-time' })),
-  uptimeMs: Type.Optional(Type.Integer({ minimum: 0 })),
-  pid: Type.Optional(Type.Integer()),
-  host: Type.Optional(Type.String()),
-  checks: Type.Optional(Type.Array(HealthCheck)),
-  urls: Type.Optional(Type.Record(Type.String(), Type.String())),
-});
+/** One instance's health: name and verdict for everyone; the rest of its report (where it runs, its checks) for admins only. */
+const ServiceHealth = Type.Intersect([Type.Pick(HealthReport, ['name', 'healthy']), Type.Partial(Type.Omit(HealthReport, ['name', 'healthy']))]);
 
 export const StatusReply = Type.Object({
   nats: Type.Object({ connected: Type.Boolean(), server: Type.Optional(Type.String({ description: 'the server this gateway uses (admins)' })) }),
