@@ -29,11 +29,6 @@ export interface EndpointStats {
   processingTimeNs: bigint;
 }
 
-/**
- * One running instance of a Hearth service on the bus: discoverable by the NATS service
- * protocol (ADR-32: `$SRV.PING|INFO|STATS[.name[.id]]`, so `nats micro ls` works), answering
- * `hearth.health.check`, and owning the subscriptions of its endpoints.
- */
 /** How a group of endpoints is withdrawn (Service.group). */
 export interface WithdrawOptions {
   /** Called once the server sends the endpoints nothing more: ends what waits for something only this instance would give. */
@@ -42,6 +37,11 @@ export interface WithdrawOptions {
   waitMs?: number;
 }
 
+/**
+ * One running instance of a Hearth service on the bus: discoverable by the NATS service
+ * protocol (ADR-32: `$SRV.PING|INFO|STATS[.name[.id]]`, so `nats micro ls` works), answering
+ * `hearth.health.check`, and owning the subscriptions of its endpoints.
+ */
 export class Service {
   readonly id = nuid.next();
   readonly startedAt = new Date();
