@@ -103,10 +103,8 @@ export class Lease {
     await this.#tick;
     clearTimeout(this.#timer);
     clearTimeout(this.#deadline);
-    if (this.#role !== 'leader' || !this.#kv) return;
-    await this.#kv.delete(this.opts.name, this.#revision).catch((err: unknown) => {
-      this.opts.log.warn({ err, lease: this.opts.name }, 'lease not handed back; a standby takes over when it expires');
-    });
+    if (this.#role !== 'leader') return;
+    await this.#handBack(this.#revision);
     this.#setRole('standby', 'stopped');
   }
 
@@ -117,10 +115,15 @@ export class Lease {
   async release(reason: string, cooldownMs: number): Promise<void> {
     await this.#tick;
     this.#quietUntil = performance.now() + cooldownMs;
-    if (this.#role !== 'leader' || !this.#kv) return;
+    if (this.#role !== 'leader') return;
     const revision = this.#revision;
     this.#lose(reason);
-    await this.#kv.delete(this.opts.name, revision).catch((err: unknown) => {
+    await this.#handBack(revision);
+  }
+
+  /** Deletes our record (only if still at `revision`), so a standby takes over without waiting out the ttl. */
+  async #handBack(revision: number): Promise<void> {
+    await this.#kv?.delete(this.opts.name, revision).catch((err: unknown) => {
       this.opts.log.warn({ err, lease: this.opts.name }, 'lease not handed back; a standby takes over when it expires');
     });
   }
@@ -185,7 +188,7 @@ export class Lease {
       throw err;
     }
     if (this.#stopped) {
-      await this.#kv?.delete(this.opts.name, this.#revision).catch(() => undefined);
+      await this.#handBack(this.#revision);
       return;
     }
     this.#seen = undefined;
