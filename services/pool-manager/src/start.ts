@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { buckets, busOptionsFrom, connectBus, createService, ensureStorage, Lease, openKv, RequestRecord, type LeaseRole } from '@hearth/bus';
+import { buckets, busOptionsFrom, connectBus, createService, ensureStorage, Lease, openKv, RequestRecord, type LeaseRole, type WithdrawOptions } from '@hearth/bus';
 import { createMetricsRegistry, startMetricsServer, type Logger, type MetricsServer } from '@hearth/log';
 import { loadOrCreateKeyPair } from '@hearth/ssh';
 import { Allocator } from './allocate/allocator.js';
@@ -86,11 +86,10 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
    * queued, then serves and reconciles. Undoes what it built when it fails or the lease goes.
    */
   const activate = async (): Promise<Active> => {
-    const undo: [string, () => Promise<unknown> | void][] = [];
+    // what is built so far: an undone takeover tears down exactly this, as a stop does
+    const built: Built = {};
     try {
-      const clouds = createClouds(config.clouds, { log, config, key, metrics, bus, store: cloudStore });
-      undo.push(['closing the clouds', () => closeClouds(clouds)]);
-      undo.push(['stopping the cloud tasks', () => Promise.all([...clouds.values()].map((cloud) => cloud.tasks.stop()))]);
+      const clouds = (built.clouds = createClouds(config.clouds, { log, config, key, metrics, bus, store: cloudStore }));
       for (const cloud of clouds.values()) await cloud.monitor.restore();
       leaseGone();
       // read now, not at start: another replica may have resized pools while this one stood by
@@ -113,44 +112,18 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
       // before the endpoints: only the leader queues requests, so every record still queued belongs to a process that is gone
       await endRequestsLeftQueued(requests, log, leading);
       leaseGone();
-      const controller = new Controller(engine, [new CloudHealth(), new WatchBoot(), new LaunchDeficit(), new DeleteMachines(), new SweepLeaks(settings.leakSweepIntervalMs), new ReclaimIdle()], settings.reconcileIntervalMs);
-      undo.push(['stopping the reconcile loop', () => controller.stop()]);
-      const allocator = new Allocator(engine);
-      undo.push(['stopping the allocator', () => allocator.stop()]);
-      const withdraw = service.group(() => serveEndpoints(service, engine, allocator));
-      // the allocator stops once nothing new arrives, ending what waits in its queue, so the withdrawal never waits on them
-      const withdrawal = { unsubscribed: () => allocator.stop(), waitMs: answeringWaitMs };
-      undo.push(['withdrawing the endpoints', () => withdraw(withdrawal)]);
+      const controller = (built.controller = new Controller(engine, [new CloudHealth(), new WatchBoot(), new LaunchDeficit(), new DeleteMachines(), new SweepLeaks(settings.leakSweepIntervalMs), new ReclaimIdle()], settings.reconcileIntervalMs));
+      const allocator = (built.allocator = new Allocator(engine));
+      built.withdraw = service.group(() => serveEndpoints(service, engine, allocator));
       await service.ready();
       leaseGone();
       // kicks (a request queued) start passes only from here: before, an undo could leave a loop running
       engine.kick = () => controller.kick();
       controller.start();
       log.info({ clouds: [...clouds.keys()], pools: pools.all().length }, 'pool manager leading: serving and reconciling');
-      return {
-        engine,
-        controller,
-        allocator,
-        stop: async () => {
-          // no new pass or launch from here on
-          const passes = controller.stop();
-          // requests go to the next leader once the endpoints are withdrawn; those that reached
-          // this one before are served, and only those waiting in its queue are ended
-          await settle(log, 'withdrawing the endpoints', () => withdraw(withdrawal));
-          allocator.stop();
-          // owner tags and usage records of the last answers, before their clouds close
-          await allocator.settled(answeringWaitMs);
-          // background cloud calls are aborted, so a slow cloud does not hold up the stop
-          await settle(log, 'stopping the cloud tasks', () => Promise.all([...clouds.values()].map((cloud) => cloud.tasks.stop())));
-          await settle(log, 'finishing the reconcile pass', () => passes);
-          await settle(log, 'closing the clouds', () => closeClouds(clouds));
-          // a standby reports no pools or clouds of its own, so sums over replicas stay right
-          metrics.resetLeaderGauges();
-        },
-      };
+      return { engine, controller, allocator, stop: () => stepDown(built, log, metrics) };
     } catch (err) {
-      for (const [what, step] of undo.reverse()) await settle(log, what, step);
-      metrics.resetLeaderGauges();
+      await stepDown(built, log, metrics);
       throw err;
     }
   };
@@ -242,6 +215,35 @@ export async function start(deps: PoolManagerDeps): Promise<RunningPoolManager> 
  * over SSH) and their background work: well inside the 10 s a stopping service is given.
  */
 const answeringWaitMs = 3_000;
+
+/** What a takeover has built so far. */
+interface Built {
+  clouds?: Map<string, Cloud>;
+  controller?: Controller;
+  allocator?: Allocator;
+  withdraw?: (opts?: WithdrawOptions) => Promise<void>;
+}
+
+/** Tears down what a takeover built: after a stop, a lost lease, or a takeover that failed midway. */
+async function stepDown(built: Built, log: Logger, metrics: PoolMetrics): Promise<void> {
+  const { clouds, controller, allocator, withdraw } = built;
+  // no new pass or launch from here on
+  const passes = controller?.stop();
+  // requests go to the next leader once the endpoints are withdrawn; those that reached this one
+  // before are served, and only those waiting in its queue are ended (the allocator stops once
+  // nothing new arrives, so the withdrawal never waits on them)
+  if (withdraw) await settle(log, 'withdrawing the endpoints', () => withdraw({ unsubscribed: () => allocator?.stop(), waitMs: answeringWaitMs }));
+  allocator?.stop();
+  // owner tags and usage records of the last answers, before their clouds close
+  await allocator?.settled(answeringWaitMs);
+  const all = [...(clouds?.values() ?? [])];
+  // background cloud calls are aborted, so a slow cloud does not hold up the stop
+  await settle(log, 'stopping the cloud tasks', () => Promise.all(all.map((cloud) => cloud.tasks.stop())));
+  await settle(log, 'finishing the reconcile pass', () => passes);
+  if (clouds) await settle(log, 'closing the clouds', () => closeClouds(clouds));
+  // a standby reports no pools or clouds of its own, so sums over replicas stay right
+  metrics.resetLeaderGauges();
+}
 
 /** The lease went (or the process is stopping) while this replica was taking over. */
 class LeaseGone extends Error {
