@@ -48,9 +48,12 @@ export function output(opts: ApiOptions, data: unknown, human: () => void): void
   else human();
 }
 
-/** Adds what every API verb takes: --url (the token comes from $HEARTH_TOKEN or the stored login) and --json. */
+/** Adds --url, which every API verb takes (the token comes from $HEARTH_TOKEN or the stored login). */
+export function urlOption(cmd: Command): Command {
+  return cmd.option('--url <url>', 'Hearth address (default: $HEARTH_URL, else the one you logged in to)');
+}
+
+/** Adds what every API verb that prints a result takes: --url and --json. */
 export function apiCommand(cmd: Command, json: string): Command {
-  return cmd
-    .option('--url <url>', 'Hearth address (default: $HEARTH_URL, else the one you logged in to)')
-    .option('--json', json);
+  return urlOption(cmd).option('--json', json);
 }

@@ -39,7 +39,11 @@ export function requireSsh(path = environment()['PATH'] ?? ''): void {
       // not in this directory
     }
   }
-  throw new CommandError('ssh is not installed here: install OpenSSH (Debian: apt-get install openssh-client), or log in with the ssh command `hearth machines list` shows');
+  throw sshMissing();
+}
+
+function sshMissing(): CommandError {
+  return new CommandError('ssh is not installed here: install OpenSSH (Debian: apt-get install openssh-client), or log in with the ssh command `hearth machines list` shows');
 }
 
 /**
@@ -56,7 +60,7 @@ export function runSsh(machine: Machine, user: string, opts: SshOptions, command
   return new Promise<number>((resolve, reject) => {
     const child = spawn('ssh', args, { stdio: 'inherit' });
     child.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'ENOENT' ? new CommandError('ssh is not installed here: install OpenSSH (Debian: apt-get install openssh-client)') : new CommandError(`running ssh: ${err.message}`));
+      reject(err.code === 'ENOENT' ? sshMissing() : new CommandError(`running ssh: ${err.message}`));
     });
     child.once('exit', (code, signal) => {
       resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../api/api-error.js';
 import type { ApiClient } from '../api/client.js';
-import { apiCommand, output, withApi, type ApiOptions, type Exit } from '../api/session.js';
+import { apiCommand, output, urlOption, withApi, type ApiOptions, type Exit } from '../api/session.js';
 import type { Machine, MachineRequest, MachineTypeInfo } from '../api/types.js';
 import { ago, duration, table } from '../ui/table.js';
 import { style, ui } from '../ui/terminal.js';
@@ -126,12 +126,10 @@ export function registerMachines(program: Command, exit: Exit): void {
     .description('list your machines with their ssh commands')
     .option('--all', "admins: everyone's machines")
     .action(async (opts: ApiOptions & { all?: boolean }) => exit(await withApi(opts, (c) => listMachines(c, opts))));
-  machines
-    .command('ssh')
+  urlOption(machines.command('ssh'))
     .description("log into one of your machines with OpenSSH's ssh (through the jump host where one is needed); exits with ssh's code")
     .argument('<id>', 'machine id, as in `hearth machines list`')
     .argument('[command...]', 'a command to run there instead of a shell, after --')
-    .option('--url <url>', 'Hearth address (default: $HEARTH_URL, else the one you logged in to)')
     .option('-i, --identity <file>', 'the private key to log in with (ssh -i)')
     .option('-F, --ssh-config <file>', 'an ssh config file (ssh -F)')
     .action(async (id: string, command: string[], opts: ApiOptions & SshOptions) => exit(await withApi(opts, (c) => sshMachine(c, id, opts, command))));
