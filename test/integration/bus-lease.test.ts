@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBus, ensureStorage, Lease, type Bus, type LeaseRole } from '@hearth/bus';
-import { createLogger } from '@hearth/log';
 import { startNatsServer, type TestNatsServer } from '@hearth/testkit';
+import { testLog as log } from '../helpers/bus.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // The KV lease on its own, two candidates on one real nats-server.
 
-const log = createLogger({ service: 'test', level: 'silent' });
 let nats: TestNatsServer;
 let bus: Bus;
 
